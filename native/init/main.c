@@ -1,0 +1,91 @@
+/*
+ * minicon-init: the single-threaded container-side helper of MiniCon (runc's nsexec + init,
+ * conmon's monitor role). Node is multithreaded, so it never changes its own namespaces, root
+ * or credentials; this program does, in a child it clones.
+ *
+ * Order of events (the runtime's side is src/runtime/container/create.ts):
+ *   1. read PLAN on fd 3 (the sync socket); it holds every step, already resolved by the runtime
+ *   2. cd into the state directory; listen on ctl.sock there (for `start`)
+ *   3. join the pid namespace given by path, if any (it applies to children only)
+ *   4. clone3(new namespaces | CLONE_PIDFD): the child is the container's pid 1
+ *   5. send PID; the runtime writes uid/gid maps, joins cgroups, runs createRuntime hooks, sends GO
+ *      to the child directly (the monitor has closed its copy of fd 3)
+ *   6. the child runs the steps (mounts, pivot_root, hostname, rlimits, ids, caps, ...), reports
+ *      each, sends READY and waits for the start byte; then startContainer hooks and execve
+ *   7. the monitor serves ctl.sock until pid 1 exits, then writes exit.json and exits with its status
+ */
+#define _GNU_SOURCE
+#include "monitor.h"
+#include "steps.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int fail(uint32_t index, const char *sys, const char *path) {
+  int err = errno;
+  send_error(SYNC_FD, index, err, sys, path);
+  return 1;
+}
+
+static int monitor_main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  uint16_t type;
+  uint8_t *payload;
+  uint32_t len;
+  if (sync_read(SYNC_FD, &type, &payload, &len) < 0) return fail(0, "read", "sync PLAN");
+  struct plan plan;
+  if (type != SYNC_PLAN || plan_decode(payload, len, &plan) < 0) { errno = EPROTO; return fail(0, "decode", "sync PLAN"); }
+  if (chdir(plan.state_dir) < 0) return fail(0, "chdir", plan.state_dir);
+  struct monitor m = { .listen_fd = -1, .start_fd = -1, .status_fd = -1, .pidfd = -1 };
+  if ((m.listen_fd = monitor_listen()) < 0) return fail(0, "bind", "ctl.sock");
+  if (*plan.pidns_path) {
+    int fd = open(plan.pidns_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return fail(0, "setns", plan.pidns_path);
+    close(fd);
+  }
+  int start[2], status[2];
+  if (pipe2(start, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) return fail(0, "pipe2", NULL);
+  struct clone_args args = {
+    .flags = plan.clone_flags | CLONE_PIDFD,
+    .pidfd = (uint64_t)(uintptr_t)&m.pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  uint64_t t0 = now_ns();
+  long pid = syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return fail(0, "clone3", NULL);
+  if (pid == 0) {
+    close(start[1]);
+    close(status[0]);
+    close(m.listen_fd);
+    child_main(&plan, start[0], status[1], t0);
+  }
+  m.pid = (pid_t)pid;
+  close(start[0]);
+  close(status[1]);
+  m.start_fd = start[1];
+  m.status_fd = status[0];
+  uint8_t b[4] = { pid & 0xff, pid >> 8 & 0xff, pid >> 16 & 0xff, pid >> 24 & 0xff };
+  sync_write(SYNC_FD, SYNC_PID, b, 4);
+  close(SYNC_FD);
+  /* The container owns the stdio it inherited; the monitor keeps none of it open, so a reader
+   * of the container's output sees EOF when the container, not the monitor, is done. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); close(null); }
+  return monitor_loop(&m);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "--version")) { puts("minicon-init 0.1.0"); return 0; }
+  if (fcntl(SYNC_FD, F_GETFD) < 0) {
+    fprintf(stderr, "minicon-init: run by minicon with the sync socket on fd 3; not meant to be run by hand\n");
+    return 2;
+  }
+  return monitor_main();
+}

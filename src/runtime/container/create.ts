@@ -1,0 +1,172 @@
+// `create`: bundle -> a container waiting for `start`. The runtime's side of the sync protocol.
+//
+//   1. validate the ID and the spec; build the plan (pure, nothing changed yet)
+//   2. state directory (its mkdir is the "ID in use" check) and state.json, phase "creating"
+//   3. cgroups: create and apply limits (before any process exists)
+//   4. spawn minicon-init in its own session, send PLAN; it clones the container's pid 1
+//   5. on PID: record it, join the cgroups, write uid/gid maps, prestart/createRuntime hooks, GO
+//   6. STEP/PAUSED records until READY (or ERROR: everything is undone)
+//   7. state.json phase "created"; --pid-file
+// A kill -9 of the CLI at any point leaves a state directory that `state` reports truthfully
+// (the child exits when the sync socket closes before GO) and `delete --force` removes.
+import { ChildProcess, spawn, StdioOptions } from 'child_process';
+import { readFileSync, writeFileSync } from 'fs';
+import { userInfo } from 'os';
+import type { Socket } from 'net';
+import { MiniconError, errnoName, fromNodeError, kernelError } from '../errors';
+import { openCgroups, cgroupsFromPaths } from '../cgroups';
+import type { CgroupManager } from '../cgroups/manager';
+import { loadSpec } from '../spec/validate';
+import type { Spec } from '../spec/types';
+import { buildPlan, CgroupHierarchy } from '../plan/build';
+import { DEFAULT_DEVICE_RULES } from '../plan/devices';
+import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, Step, SyncType } from '../sync/protocol';
+import { readMountInfo } from '../../kernel/mountinfo';
+import { startTime } from '../../kernel/proc';
+import { writeIdMaps } from '../namespaces/idmap';
+import { initPath } from '../native';
+import { runHooks } from './hooks';
+import { hintFor } from './hints';
+import { validateId } from './id';
+import { ContainerRecord, makeStateDir, ociState, removeStateDir, writeRecord } from './store';
+import { Status } from './status';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  /** receives one line per executed step (--trace) */
+  trace?: (line: string) => void;
+  /** step mode: called before each step; the step runs when the promise resolves */
+  beforeStep?: (index: number, step: Step, pid: number) => Promise<void>;
+  stdio?: StdioOptions;
+}
+
+export interface Created { record: ContainerRecord; monitor: ChildProcess; plan: Plan; spec: Spec }
+
+export async function create(opts: CreateOptions): Promise<Created> {
+  validateId(opts.id);
+  const spec = loadSpec(opts.bundle);
+  const capLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  const dir = makeStateDir(opts.root, opts.id);
+  const plan = buildPlan(spec, { bundle: opts.bundle, stateDir: dir, cgroupHierarchies: hierarchiesFor(spec), capLastCap, stepMode: !!opts.beforeStep });
+
+  let cgroups: CgroupManager | undefined;
+  let monitor: ChildProcess | undefined;
+  const record: ContainerRecord = {
+    id: opts.id, bundle: opts.bundle, rootfs: spec.root!.path, created: new Date().toISOString(),
+    owner: userInfo().username, phase: 'creating', cgroup: { layout: 'hybrid', paths: {} },
+    annotations: spec.annotations, hooks: spec.hooks,
+  };
+  try {
+    cgroups = openCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id });
+    record.cgroup = { layout: cgroups.layout, paths: cgroups.paths };
+    writeRecord(opts.root, record);
+    cgroups.create();
+    const resources = spec.linux?.resources ?? {};
+    cgroups.apply({ ...resources, devices: [...(resources.devices ?? []), ...DEFAULT_DEVICE_RULES] });
+
+    monitor = spawn(initPath(), [], { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit', 'pipe'], detached: true });
+    await handshake(monitor, plan, spec, record, cgroups, opts);
+    record.phase = 'created';
+    writeRecord(opts.root, record);
+    if (opts.pidFile) {
+      try { writeFileSync(opts.pidFile, String(record.pid)); } catch (e) { throw fromNodeError('write the --pid-file', e); }
+    }
+    return { record, monitor, plan, spec };
+  } catch (e) {
+    await undo(opts.root, opts.id, record, monitor, cgroups);
+    throw e;
+  }
+}
+
+/** The cgroup hierarchies a `cgroup` mount reproduces: the host's, read from our mount table. */
+function hierarchiesFor(spec: Spec): CgroupHierarchy[] {
+  if (!(spec.mounts ?? []).some((m) => m.type === 'cgroup')) return [];
+  const out: CgroupHierarchy[] = [];
+  for (const m of readMountInfo()) {
+    if (!m.mountPoint.startsWith('/sys/fs/cgroup')) continue;
+    const name = m.mountPoint === '/sys/fs/cgroup' ? '' : m.mountPoint.slice('/sys/fs/cgroup/'.length);
+    if (name.includes('/')) continue;
+    if (m.fstype === 'cgroup2') out.push({ name, fstype: 'cgroup2', options: '' });
+    else if (m.fstype === 'cgroup') out.push({ name, fstype: 'cgroup', options: m.superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro').join(',') });
+  }
+  return out;
+}
+
+function handshake(monitor: ChildProcess, plan: Plan, spec: Spec, record: ContainerRecord, cgroups: CgroupManager, opts: CreateOptions): Promise<void> {
+  const sock = monitor.stdio[3] as Socket;
+  const reader = new FrameReader();
+  const root = opts.root;
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    let queue = Promise.resolve();
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      sock.removeAllListeners('data');
+      sock.destroy();
+      err ? reject(err) : resolve();
+    };
+    const exitBeforeReady = (code: number | null, signal: string | null) =>
+      finish(new MiniconError(`minicon-init ${signal ? `was killed by ${signal}` : `exited with status ${code}`} before the container was ready`, { step: 'create' }));
+    monitor.once('exit', exitBeforeReady);
+    monitor.once('error', (e) => finish(fromNodeError('spawn minicon-init', e)));
+    sock.on('error', () => { /* the close or the monitor's exit tells what happened */ });
+    sock.on('close', () => setTimeout(() => finish(new MiniconError('minicon-init closed the sync socket before the container was ready', { step: 'create' })), 50));
+    const handle = async (m: Message) => {
+      switch (m.type) {
+        case SyncType.PID: {
+          record.pid = m.pid;
+          record.pidStartTime = startTime(m.pid);
+          record.monitorPid = monitor.pid;
+          writeRecord(root, record);
+          cgroups.addProcess(m.pid);
+          const linux = spec.linux ?? {};
+          if ((linux.namespaces ?? []).some((n) => n.type === 'user' && !n.path)) writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
+          const stateJson = JSON.stringify(ociState(record, Status.Creating));
+          runHooks('prestart', spec.hooks?.prestart, stateJson);
+          runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
+          sock.write(encodeGo(stateJson));
+          break;
+        }
+        case SyncType.STEP:
+          opts.trace?.(`step ${String(m.index + 1).padStart(2)} ${(Number(m.ns) / 1e6).toFixed(3).padStart(7)} ms  ${plan.steps[m.index]?.describe ?? '?'}`);
+          break;
+        case SyncType.PAUSED:
+          await opts.beforeStep?.(m.index, plan.steps[m.index], record.pid!);
+          sock.write(frame(SyncType.CONTINUE));
+          break;
+        case SyncType.READY:
+          opts.trace?.(`ready ${(Number(m.ns) / 1e6).toFixed(3)} ms after clone; waiting for start`);
+          monitor.removeListener('exit', exitBeforeReady);
+          finish();
+          break;
+        case SyncType.ERROR: {
+          const st = plan.steps[m.index];
+          const errno = errnoName(m.errno);
+          const where = m.syscall === 'read' || m.syscall === 'decode' || !st ? 'minicon-init' : `step ${m.index + 1} (${st.describe})`;
+          finish(kernelError(where, m.syscall, m.path || undefined, errno, hintFor(m.syscall, errno)));
+          break;
+        }
+      }
+    };
+    sock.on('data', (chunk: Buffer) => {
+      let msgs: Message[];
+      try { msgs = reader.feed(chunk); } catch (e) { finish(new MiniconError(`minicon-init: ${(e as Error).message}`)); return; }
+      for (const m of msgs) queue = queue.then(() => (done ? undefined : handle(m))).catch((e) => finish(e as Error));
+    });
+    sock.write(encodePlan(plan));
+  });
+}
+
+/** Takes back everything create did: the container's processes, its cgroups, its state directory. */
+async function undo(root: string, id: string, record: ContainerRecord, monitor: ChildProcess | undefined, cgroups: CgroupManager | undefined) {
+  if (record.pid) { try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone already */ } }
+  if (monitor && monitor.exitCode === null && monitor.signalCode === null) {
+    await new Promise<void>((res) => { monitor.once('exit', () => res()); if (!record.pid) monitor.kill('SIGKILL'); });
+  }
+  try { (cgroups ?? cgroupsFromPaths(record.cgroup.layout, record.cgroup.paths)).destroy(); } catch { /* reported by delete --force if it persists */ }
+  removeStateDir(root, id);
+}

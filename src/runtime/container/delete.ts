@@ -1,0 +1,43 @@
+// `delete`: removes a stopped (or only created) container; --force kills it first. Leaves nothing:
+// no process, no cgroup, no state directory. Works on half-made containers too (a CLI killed during
+// create), which is what --force is for.
+import { MiniconError } from '../errors';
+import { cgroupsFromPaths } from '../cgroups';
+import { commandLine, isSameProcess } from '../../kernel/proc';
+import { native } from '../native';
+import { runHooks } from './hooks';
+import { canDelete, Status } from './status';
+import { ociState, readRecord, removeStateDir, status } from './store';
+
+export function remove(root: string, id: string, force = false, warn: (msg: string) => void = () => {}): void {
+  const rec = readRecord(root, id);
+  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
+  const st = status(root, rec, () => cg.isFrozen());
+  if (!canDelete(st) && !force) {
+    throw new MiniconError(`cannot delete container "${id}": it is ${st}`, { hint: `stop it first (\`minicon kill ${id} KILL\`) or use \`minicon delete --force ${id}\`` });
+  }
+  if (st !== Status.Stopped) {
+    const pids = new Set(cg.pids());
+    if (rec.pid !== undefined && isSameProcess(rec.pid, rec.pidStartTime)) pids.add(rec.pid);
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (st === Status.Paused) cg.thaw(); // frozen tasks cannot act on SIGKILL until thawed
+    if (rec.pid !== undefined) waitGone(rec.pid, rec.pidStartTime, 5000);
+  }
+  // the monitor records the exit and leaves; let it finish before its directory goes
+  if (rec.monitorPid !== undefined && commandLine(rec.monitorPid)[0]?.endsWith('minicon-init')) waitGone(rec.monitorPid, undefined, 2000);
+  try {
+    runHooks('poststop', rec.hooks?.poststop, JSON.stringify(ociState(rec, Status.Stopped)));
+  } catch (e) {
+    warn(`${(e as Error).message} (the container is deleted anyway, as the OCI spec asks)`);
+  }
+  cg.destroy();
+  removeStateDir(root, id);
+}
+
+function waitGone(pid: number, startTime: string | undefined, timeoutMs: number): void {
+  if (!isSameProcess(pid, startTime)) return;
+  const n = native();
+  let fd: number;
+  try { fd = n.pidfdOpen(pid); } catch { return; }
+  try { n.pidfdWait(fd, timeoutMs); } finally { n.close(fd); }
+}

@@ -1,0 +1,31 @@
+// Where the native parts live: the addon (pidfds) and the minicon-init executable, both built
+// by node-gyp into build/Release. Loaded lazily: most commands need neither.
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { MiniconError } from './errors';
+
+const buildDir = join(__dirname, '..', '..', 'build', 'Release');
+
+export interface NativeAddon {
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** true once the process has exited; false after timeoutMs */
+  pidfdWait(pidfd: number, timeoutMs: number): boolean;
+  close(fd: number): void;
+}
+
+let addon: NativeAddon | undefined;
+export function native(): NativeAddon {
+  if (!addon) {
+    const path = join(buildDir, 'minicon_native.node');
+    if (!existsSync(path)) throw new MiniconError(`the native addon is not built (${path})`, { hint: 'run `npm install` (or `npm run build`) in the MiniCon checkout' });
+    addon = require(path) as NativeAddon;
+  }
+  return addon;
+}
+
+export function initPath(): string {
+  const path = join(buildDir, 'minicon-init');
+  if (!existsSync(path)) throw new MiniconError(`minicon-init is not built (${path})`, { hint: 'run `npm install` (or `npm run build`) in the MiniCon checkout' });
+  return path;
+}
