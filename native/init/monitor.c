@@ -42,7 +42,7 @@ static void iso_now(char *buf, size_t n) {
   snprintf(buf + k, n - k, ".%09ldZ", ts.tv_nsec);
 }
 
-/* write + rename: a reader sees the old file or the whole new one */
+/* write + rename: a reader sees the old file or the whole new one (no fsync: /run is tmpfs) */
 static void write_atomic(const char *name, const char *text) {
   char tmp[64];
   snprintf(tmp, sizeof tmp, ".%s.tmp", name);
@@ -50,7 +50,6 @@ static void write_atomic(const char *name, const char *text) {
   if (fd < 0) return;
   ssize_t w = write(fd, text, strlen(text));
   (void)w;
-  fsync(fd);
   close(fd);
   rename(tmp, name);
 }

@@ -4,19 +4,20 @@ import { parseArgs } from 'util';
 import { Command, Globals, UsageError } from './command';
 import { reportError } from './output';
 
-/** name -> one-line summary; the order is the order of --help */
-const COMMANDS: Record<string, string> = {
-  spec: 'write a default config.json (as runc spec)',
-  create: 'create a container from a bundle; it waits for start',
-  start: 'run the user process of a created container',
-  run: 'create, start and wait for a container (its exit status is the container\'s)',
-  state: 'print the OCI state of a container as JSON',
-  kill: 'send a signal to a container\'s init (default SIGTERM)',
-  delete: 'remove a stopped container (--force: kill it first)',
-  list: 'list the containers',
-  ps: 'list the processes of a container',
-  pause: 'freeze every process of a container',
-  resume: 'thaw a paused container',
+/** name -> one-line summary and loader; the order is the order of --help. Static requires, so the
+ *  bundler sees every command; each is evaluated only when its command runs. */
+const COMMANDS: Record<string, [summary: string, load: () => Command]> = {
+  spec: ['write a default config.json (as runc spec)', () => require('./commands/spec').command],
+  create: ['create a container from a bundle; it waits for start', () => require('./commands/create').command],
+  start: ['run the user process of a created container', () => require('./commands/start').command],
+  run: ["create, start and wait for a container (its exit status is the container's)", () => require('./commands/run').command],
+  state: ['print the OCI state of a container as JSON', () => require('./commands/state').command],
+  kill: ["send a signal to a container's init (default SIGTERM)", () => require('./commands/kill').command],
+  delete: ['remove a stopped container (--force: kill it first)', () => require('./commands/delete').command],
+  list: ['list the containers', () => require('./commands/list').command],
+  ps: ['list the processes of a container', () => require('./commands/ps').command],
+  pause: ['freeze every process of a container', () => require('./commands/pause').command],
+  resume: ['thaw a paused container', () => require('./commands/resume').command],
 };
 
 const GLOBAL_HELP = `Usage: minicon [global options] COMMAND [options] [ARGS]
@@ -25,7 +26,7 @@ MiniCon runs OCI bundles as real Linux containers (namespaces, pivot_root, cgrou
 with the command line of runc. Run as root.
 
 Commands:
-${Object.entries(COMMANDS).map(([n, s]) => `  ${n.padEnd(8)} ${s}`).join('\n')}
+${Object.entries(COMMANDS).map(([n, [s]]) => `  ${n.padEnd(8)} ${s}`).join('\n')}
 
 Global options:
   --root DIR          state directory (default /run/minicon)
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     const name = argv[i];
     if (name === undefined) { process.stderr.write(GLOBAL_HELP); return 2; }
     if (!(name in COMMANDS)) throw new UsageError(`unknown command "${name}"`, GLOBAL_HELP);
-    const cmd: Command = require(`./commands/${name}`).command;
+    const cmd = COMMANDS[name][1]();
     const rest = argv.slice(i + 1);
     if (rest.includes('--help') || rest.includes('-h')) { process.stdout.write(`Usage: minicon ${cmd.usage}\n\n${cmd.description}\n`); return 0; }
     let parsed;

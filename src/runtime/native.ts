@@ -4,7 +4,9 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { MiniconError } from './errors';
 
-const buildDir = join(__dirname, '..', '..', 'build', 'Release');
+// dist/runtime/native.js when run from tsc's output (tests), dist/minicon.js when bundled (the CLI)
+const home = existsSync(join(__dirname, '..', 'binding.gyp')) ? join(__dirname, '..') : join(__dirname, '..', '..');
+const buildDir = join(home, 'build', 'Release');
 
 export interface NativeAddon {
   pidfdOpen(pid: number): number;

@@ -34,9 +34,12 @@ function ownV1() {
   return own;
 }
 
+/** Where the hierarchy of controller c is mounted: /sys/fs/cgroup/<co-mounted list> or /<c>. */
 function mountOf(c) {
-  for (const name of fs.readdirSync(ROOT)) {
-    if (name.split(',').includes(c) && fs.existsSync(`${ROOT}/${name}/cgroup.procs`)) return `${ROOT}/${name}`;
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const list = line.split(':')[1];
+    if (!list || !list.split(',').includes(c)) continue;
+    for (const name of [list, c]) if (fs.existsSync(`${ROOT}/${name}/cgroup.procs`)) return `${ROOT}/${name}`;
   }
   return undefined;
 }

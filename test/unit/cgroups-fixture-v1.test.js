@@ -229,6 +229,13 @@ test('fixture v1 manager: never removes the own cgroup, even when it is named mi
   assert.ok(fs.existsSync(`${root}/pids/x/minicon`));
 });
 
+test('fixture v1 manager: create never makes directories outside a cgroup hierarchy', () => {
+  const root = tree({ 'pids/cgroup.procs': '' });
+  const m = cg.cgroupsFromPaths('legacy', { memory: `${root}/memory/minicon/a` }, { root, selfCgroup: '1:pids:/\n' });
+  assert.throws(() => m.create(), (e) => e instanceof MiniconError && /not a cgroup directory/.test(e.message));
+  assert.not.ok(fs.existsSync(`${root}/memory`));
+});
+
 test('fixture v1 manager: settings for an unmounted controller are refused, not dropped', () => {
   const root = tree({ 'pids/cgroup.procs': '' });
   const m = cg.openCgroups({ id: 'a', root, selfCgroup: '1:pids:/\n' });

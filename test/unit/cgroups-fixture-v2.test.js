@@ -113,10 +113,13 @@ test('fixture v2 devices: the default policy is skipped, anything else needs v1'
   assert.ok(devices.isDefaultPolicy([]));
   assert.ok(devices.isDefaultPolicy([DENY_ALL]), 'runc spec default');
   assert.ok(devices.isDefaultPolicy(DOCKER_DEFAULT));
+  assert.ok(devices.isDefaultPolicy(DOCKER_DEFAULT.slice(1)), 'allow rules only (a spec without rules, plus the runtime\'s defaults): nothing restricted');
+  assert.ok(devices.isDefaultPolicy([{ allow: true, access: 'rwm' }]), 'allow all');
+  assert.ok(devices.isDefaultPolicy([DENY_ALL, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }]), 'a subset of the defaults');
   const needV1 = (e) => e instanceof MiniconError && /device cgroup rules need cgroup v1 here/.test(e.message);
   assert.throws(() => devices.check([DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }]), needV1, '/dev/fuse');
-  assert.throws(() => devices.check([{ allow: true, access: 'rwm' }]), needV1, 'allow all');
-  assert.throws(() => devices.check([{ allow: true, type: 'c', major: 1, minor: 3 }]), needV1, 'no deny-all first');
+  assert.throws(() => devices.check([{ allow: false, type: 'b', major: 8, minor: 0, access: 'rwm' }]), needV1, 'a specific deny on allow-all');
+  assert.throws(() => devices.check([{ allow: true, access: 'rwm' }, DENY_ALL, { allow: true, type: 'b', major: 8, minor: 0 }]), needV1, 'deny-all later, then /dev/sda');
   assert.throws(() => devices.check([DENY_ALL, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }]), needV1, 'a specific deny');
   assert.throws(() => devices.check([DENY_ALL, { allow: true, type: 'c', major: null, minor: null, access: 'rwm' }]), needV1, 'rw on every char device');
 });
@@ -144,7 +147,7 @@ test('fixture v2 manager: apply refuses device rules it cannot enforce before wr
   fs.mkdirSync(`${root}/minicon/c1`);
   fs.writeFileSync(`${root}/minicon/c1/memory.max`, 'max');
   const m = new V2Manager(`${root}/minicon/c1`, root);
-  assert.throws(() => m.apply({ memory: { limit: 32 * M }, devices: [{ allow: true, access: 'rwm' }] }), (e) => e instanceof MiniconError);
+  assert.throws(() => m.apply({ memory: { limit: 32 * M }, devices: [DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229 }] }), (e) => e instanceof MiniconError);
   assert.is(read(root, 'minicon/c1/memory.max'), 'max');
   m.apply({ memory: { limit: 32 * M }, devices: [DENY_ALL] });
   assert.is(read(root, 'minicon/c1/memory.max'), String(32 * M));

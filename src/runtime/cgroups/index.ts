@@ -2,15 +2,19 @@
 // one from the layout and paths saved in state.json.
 import type { CgroupManager, Layout } from './manager';
 import { MiniconError } from '../errors';
-import { DEFAULT_ROOT, detectLayout, readSelfCgroup, v1Hierarchies, V1_CONTROLLERS } from './layout';
-import { V1Manager } from './v1/manager';
-import { V2Manager, SUBTREE } from './v2/manager';
+import { DEFAULT_ROOT, detectLayout, readSelfCgroup, SUBTREE, v1Hierarchies, V1_CONTROLLERS } from './layout';
 
 export type { CgroupManager, CgroupStats, Layout } from './manager';
-export { detectLayout, ownCgroups, parseProcCgroup, v1Hierarchies, V1_CONTROLLERS, DEFAULT_ROOT } from './layout';
-export * as convert from './convert';
-export { V1Manager } from './v1/manager';
-export { V2Manager } from './v2/manager';
+export { detectLayout, ownCgroups, parseProcCgroup, v1Hierarchies, V1_CONTROLLERS, DEFAULT_ROOT, SUBTREE } from './layout';
+
+// Start latency: only the manager of this machine's layout is loaded (each is ~8 small modules).
+// convert.ts and the managers can be required directly: ./convert, ./v1/manager, ./v2/manager.
+function v1(): typeof import('./v1/manager') {
+  return require('./v1/manager');
+}
+function v2(): typeof import('./v2/manager') {
+  return require('./v2/manager');
+}
 
 export interface OpenOptions {
   /** OCI linux.cgroupsPath; leading '/' stripped. Default "minicon/<id>". */
@@ -53,7 +57,7 @@ export function openCgroups(opts: OpenOptions): CgroupManager {
   if (layout === 'unified') {
     const inside = rel === SUBTREE || rel.startsWith(`${SUBTREE}/`) ? rel : `${SUBTREE}/${rel}`;
     if (inside === SUBTREE) throw invalidPath(opts.cgroupsPath ?? '', 'it names the minicon subtree itself');
-    return new V2Manager(`${root}/${inside}`, root);
+    return new (v2().V2Manager)(`${root}/${inside}`, root);
   }
   const hierarchies = v1Hierarchies(root, opts.selfCgroup ?? readSelfCgroup());
   const paths: Record<string, string> = {};
@@ -66,7 +70,7 @@ export function openCgroups(opts: OpenOptions): CgroupManager {
       step: 'cgroup layout', hint: 'mount cgroup v1 hierarchies, or boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1)',
     });
   }
-  return new V1Manager(layout, paths, { hierarchies, root });
+  return new (v1().V1Manager)(layout, paths, { hierarchies, root });
 }
 
 /** Reopens a container's cgroups from the layout and paths saved in state.json (for kill/pause/delete). */
@@ -74,7 +78,7 @@ export function cgroupsFromPaths(layout: Layout, paths: Record<string, string>, 
   if (layout === 'unified') {
     const dir = paths[''];
     if (!dir) throw new MiniconError('cgroup: saved cgroup v2 paths have no "" entry', { step: 'cgroup reopen' });
-    return new V2Manager(dir, opts.root ?? DEFAULT_ROOT);
+    return new (v2().V2Manager)(dir, opts.root ?? DEFAULT_ROOT);
   }
-  return new V1Manager(layout, { ...paths }, { root: opts.root, selfCgroup: opts.selfCgroup });
+  return new (v1().V1Manager)(layout, { ...paths }, { root: opts.root, selfCgroup: opts.selfCgroup });
 }

@@ -11,6 +11,9 @@ import type { Layout } from './manager';
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';
 
+/** MiniCon's directory name: v2 subtree root/minicon, v1 default intermediate <own>/minicon/<id>. */
+export const SUBTREE = 'minicon';
+
 /** The v1 controllers MiniCon manages (blkio, net_cls, ... are left alone). */
 export const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'freezer', 'devices'] as const;
 export type V1Controller = (typeof V1_CONTROLLERS)[number];

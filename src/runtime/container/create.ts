@@ -11,7 +11,6 @@
 // (the child exits when the sync socket closes before GO) and `delete --force` removes.
 import { ChildProcess, spawn, StdioOptions } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
-import { userInfo } from 'os';
 import type { Socket } from 'net';
 import { MiniconError, errnoName, fromNodeError, kernelError } from '../errors';
 import { openCgroups, cgroupsFromPaths } from '../cgroups';
@@ -56,7 +55,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
   let monitor: ChildProcess | undefined;
   const record: ContainerRecord = {
     id: opts.id, bundle: opts.bundle, rootfs: spec.root!.path, created: new Date().toISOString(),
-    owner: userInfo().username, phase: 'creating', cgroup: { layout: 'hybrid', paths: {} },
+    owner: ownerName(), phase: 'creating', cgroup: { layout: 'hybrid', paths: {} },
     annotations: spec.annotations, hooks: spec.hooks,
   };
   try {
@@ -114,7 +113,8 @@ function handshake(monitor: ChildProcess, plan: Plan, spec: Spec, record: Contai
     monitor.once('exit', exitBeforeReady);
     monitor.once('error', (e) => finish(fromNodeError('spawn minicon-init', e)));
     sock.on('error', () => { /* the close or the monitor's exit tells what happened */ });
-    sock.on('close', () => setTimeout(() => finish(new MiniconError('minicon-init closed the sync socket before the container was ready', { step: 'create' })), 50));
+    // an ERROR frame may still be queued when the socket closes: let it be handled first
+    sock.on('close', () => { if (!done) setTimeout(() => finish(new MiniconError('minicon-init closed the sync socket before the container was ready', { step: 'create' })), 50).unref(); });
     const handle = async (m: Message) => {
       switch (m.type) {
         case SyncType.PID: {
@@ -169,4 +169,15 @@ async function undo(root: string, id: string, record: ContainerRecord, monitor: 
   }
   try { (cgroups ?? cgroupsFromPaths(record.cgroup.layout, record.cgroup.paths)).destroy(); } catch { /* reported by delete --force if it persists */ }
   removeStateDir(root, id);
+}
+
+/** The user that created the container, as runc records it (no NSS lookup: that costs a connect to nscd). */
+function ownerName(): string {
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return 'root';
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    if (line) return line.split(':')[0];
+  } catch { /* fall back to the number */ }
+  return String(uid);
 }

@@ -1,7 +1,7 @@
 // The runtime's state on disk: <root>/<id>/ holds state.json (written by the runtime, atomically),
 // ctl.sock (the monitor's, while the container lives), started and exit.json (the monitor's).
 // The status is derived from these and from the kernel, never trusted from a field alone.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { MiniconError, fromNodeError } from '../errors';
 import type { Layout } from '../cgroups/manager';
@@ -37,12 +37,12 @@ export function writeRecord(root: string, rec: ContainerRecord): void {
   writeAtomic(join(stateDir(root, rec.id), 'state.json'), JSON.stringify(rec, null, 1));
 }
 
-/** write + fsync + rename (OSTEP ch. 42): a reader sees the old file or the whole new one. */
+/** write + rename (OSTEP ch. 42): a reader sees the old file or the whole new one. No fsync: the
+ *  state lives in /run, which a crash empties anyway (runc does the same). */
 export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try { writeSync(fd, text); fsyncSync(fd); } finally { closeSync(fd); }
+    writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, path);
   } catch (e) {
     throw fromNodeError(`write ${path}`, e);

@@ -10,24 +10,20 @@ import { readOptional, writeCgroupFile } from '../files';
 /**
  * Makes dir joinable: when its cpuset.cpus or cpuset.mems is empty, first makes sure the parent has
  * values (recursively, up to the first non-empty ancestor; the hierarchy root is never empty), then
- * copies the parent's values down. A directory without cpuset files (above the mount, or a fixture
- * without them) is left alone.
+ * copies the parent's values down. Returns dir's values afterwards, so each level is read once.
+ * A directory without cpuset files (above the mount, or a fixture without them) is left alone.
  */
-export function ensure(dir: string): void {
+export function ensure(dir: string): { cpus: string; mems: string } | undefined {
   const cpus = readOptional(dir, 'cpuset.cpus');
   const mems = readOptional(dir, 'cpuset.mems');
-  if (cpus === undefined || mems === undefined) return;
-  if (cpus !== '' && mems !== '') return;
+  if (cpus === undefined || mems === undefined) return undefined;
+  if (cpus !== '' && mems !== '') return { cpus, mems };
   const parent = path.dirname(dir);
-  if (parent === dir) return;
-  ensure(parent);
-  if (cpus === '') copy(parent, dir, 'cpuset.cpus');
-  if (mems === '') copy(parent, dir, 'cpuset.mems');
-}
-
-function copy(from: string, to: string, file: string): void {
-  const value = readOptional(from, file) ?? '';
-  if (value !== '') writeCgroupFile(to, file, value);
+  const p = parent === dir ? undefined : ensure(parent);
+  if (!p) return { cpus, mems };
+  if (cpus === '' && p.cpus !== '') writeCgroupFile(dir, 'cpuset.cpus', p.cpus);
+  if (mems === '' && p.mems !== '') writeCgroupFile(dir, 'cpuset.mems', p.mems);
+  return { cpus: cpus || p.cpus, mems: mems || p.mems };
 }
 
 export function apply(dir: string, cpu: Resources['cpu']): void {

@@ -10,7 +10,7 @@ import type { Resources } from '../../spec/types';
 import type { CgroupManager, CgroupStats, Layout } from '../manager';
 import { MiniconError } from '../../errors';
 import { mkdirError, mkdirOnce, parsePids, readCgroupFile, rmdirIfUnused, rmdirRetry, signalPids, writeCgroupFile } from '../files';
-import { DEFAULT_ROOT, readSelfCgroup, v1Hierarchies, type V1Controller, type V1Hierarchy } from '../layout';
+import { DEFAULT_ROOT, readSelfCgroup, SUBTREE, v1Hierarchies, type V1Controller, type V1Hierarchy } from '../layout';
 import * as memory from './memory';
 import * as cpu from './cpu';
 import * as cpuacct from './cpuacct';
@@ -18,9 +18,6 @@ import * as cpuset from './cpuset';
 import * as pids from './pids';
 import * as freezer from './freezer';
 import * as devices from './devices';
-
-/** The name of the intermediate directory MiniCon creates by default ("minicon/<id>"). */
-const INTERMEDIATE = 'minicon';
 
 export interface V1Context {
   /** where each hierarchy is mounted and where this process lives in it (from openCgroups) */
@@ -53,7 +50,12 @@ export class V1Manager implements CgroupManager {
   }
 
   create(): void {
-    for (const dir of this.dirs()) this.mkdirChain(dir);
+    const done = new Set<string>();
+    for (const [controller, dir] of Object.entries(this.paths)) {
+      if (done.has(dir)) continue;
+      done.add(dir);
+      this.mkdirChain(dir, this.hierarchy(controller as V1Controller)?.base);
+    }
     // A new v1 cpuset cgroup is empty: give it (and new parents) the parent's cpus/mems before any
     // process joins, or cgroup.procs writes fail with ENOSPC.
     if (this.paths.cpuset) cpuset.ensure(this.paths.cpuset);
@@ -63,7 +65,7 @@ export class V1Manager implements CgroupManager {
    * mkdir -p, remembering what we created. Another container's destroy() may remove a shared
    * intermediate ("minicon") between our mkdirs: an ENOENT is retried a few times.
    */
-  private mkdirChain(dir: string): void {
+  private mkdirChain(dir: string, base: string | undefined): void {
     for (let attempt = 0; ; attempt++) {
       const missing: string[] = [];
       let cur = dir;
@@ -72,6 +74,14 @@ export class V1Manager implements CgroupManager {
         const up = path.dirname(cur);
         if (up === cur) break;
         cur = up;
+      }
+      // Only ever below an existing cgroup: never mkdir into the tmpfs that holds the mount points
+      // (a hierarchy that is not mounted, e.g. paths reopened from state.json after a reboot).
+      const inBase = base !== undefined && (cur === base || cur.startsWith(base + '/'));
+      if (missing.length > 0 && !inBase && !fs.existsSync(`${cur}/cgroup.procs`)) {
+        throw new MiniconError(`create cgroup: ${cur} is not a cgroup directory (is the hierarchy mounted?)`, {
+          step: 'create cgroup', syscall: 'mkdir', path: missing[0], hint: 'check the cgroup mounts under /sys/fs/cgroup',
+        });
       }
       let failed: { dir: string; err: unknown } | undefined;
       for (const d of missing) {
@@ -99,7 +109,7 @@ export class V1Manager implements CgroupManager {
 
   apply(r: Resources): void {
     const m = r.memory;
-    if (m && (m.limit || m.swap || m.reservation || m.swappiness !== undefined || m.disableOOMKiller)) memory.apply(this.need('memory'), m);
+    if (m && (m.limit || m.swap || m.reservation || m.swappiness != null || m.disableOOMKiller)) memory.apply(this.need('memory'), m);
     const c = r.cpu;
     if (c && (c.shares || c.quota || c.period || c.realtimePeriod || c.realtimeRuntime)) cpu.apply(this.need('cpu'), c);
     if (c && (c.cpus || c.mems)) cpuset.apply(this.need('cpuset'), c);
@@ -192,7 +202,7 @@ export class V1Manager implements CgroupManager {
     let cur = path.dirname(dir);
     while (cur.startsWith(h.mount + '/')) {
       if (cur === h.base || h.base.startsWith(cur + '/')) return;
-      if (!this.created.has(cur) && path.basename(cur) !== INTERMEDIATE) return;
+      if (!this.created.has(cur) && path.basename(cur) !== SUBTREE) return;
       if (!rmdirIfUnused(cur)) return;
       cur = path.dirname(cur);
     }

@@ -55,7 +55,7 @@ export function apply(dir: string, mem: Resources['memory']): void {
   }
   // Reservation: a soft limit, reclaimed towards under memory pressure.
   if (mem.reservation) writeCgroupFile(dir, 'memory.soft_limit_in_bytes', String(mem.reservation));
-  if (mem.swappiness !== undefined && mem.swappiness !== null) {
+  if (mem.swappiness != null) {
     if (mem.swappiness < 0 || mem.swappiness > 100) throw invalid('swappiness', mem.swappiness);
     writeCgroupFile(dir, 'memory.swappiness', String(mem.swappiness));
   }

@@ -13,7 +13,7 @@ export function apply(dir: string, cpu: Resources['cpu']): void {
   if (cpu.shares) writeCgroupFile(dir, 'cpu.weight', String(sharesToWeight(cpu.shares)));
   const max = toCpuMax(cpu.quota, cpu.period);
   if (max !== undefined) writeCgroupFile(dir, 'cpu.max', max, 'EINVAL: quota must be >= 1000 us and period between 1000 us and 1 s');
-  if (cpu.idle !== undefined && cpu.idle !== null) writeCgroupFile(dir, 'cpu.idle', String(cpu.idle));
+  if (cpu.idle != null) writeCgroupFile(dir, 'cpu.idle', String(cpu.idle));
 }
 
 export function stats(dir: string): { usageUsec: number; throttledPeriods?: number; throttledUsec?: number } {

@@ -11,7 +11,7 @@ import type { Resources } from '../../spec/types';
 import type { CgroupManager, CgroupStats, Layout } from '../manager';
 import { MiniconError } from '../../errors';
 import { mkdirError, mkdirOnce, parsePids, readCgroupFile, rmdirIfUnused, rmdirRetry, signalPids, writeCgroupFile } from '../files';
-import { DEFAULT_ROOT } from '../layout';
+import { DEFAULT_ROOT, SUBTREE } from '../layout';
 import * as memory from './memory';
 import * as cpu from './cpu';
 import * as cpuset from './cpuset';
@@ -19,8 +19,6 @@ import * as pids from './pids';
 import * as freezer from './freeze';
 import * as devices from './devices';
 
-/** The subtree of the unified hierarchy that belongs to MiniCon. */
-export const SUBTREE = 'minicon';
 export const WANTED_CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'];
 
 /** Enables the wanted controllers that dir offers (cgroup.controllers) and has not yet enabled. */

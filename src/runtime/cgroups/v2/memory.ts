@@ -7,7 +7,7 @@ import { parseLimit, swapToV2, toV2Limit } from '../convert';
 
 export function apply(dir: string, mem: Resources['memory']): void {
   if (!mem) return;
-  if (mem.swappiness !== undefined || mem.disableOOMKiller) {
+  if (mem.swappiness != null || mem.disableOOMKiller) {
     // Not silently dropped: v2 has no per-cgroup swappiness and no way to disable the OOM killer.
     throw new MiniconError('cgroup memory: memory.swappiness and disableOOMKiller need cgroup v1 (v2 has no such files)', {
       step: 'cgroup memory', hint: 'remove linux.resources.memory.swappiness / disableOOMKiller from config.json',
