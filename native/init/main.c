@@ -36,6 +36,9 @@ static int fail(uint32_t index, const char *sys, const char *path) {
 
 static int monitor_main(void) {
   signal(SIGPIPE, SIG_IGN);
+  /* fds 0-2 must be taken, or the pipes below would land there and be lost to the dup2s after clone */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return 1;
   uint16_t type;
   uint8_t *payload;
   uint32_t len;

@@ -10,7 +10,7 @@ and its process waits for \`minicon start ID\`.\n\n${CONTAINER_HELP}`,
   async run(args, g) {
     const { create } = await import('../../runtime/container/create');
     const { monitor } = await create(createOptions(args, g, needId(args, usage), usage));
-    monitor.unref();
+    monitor.detach();
     return 0;
   },
 };

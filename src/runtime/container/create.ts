@@ -9,9 +9,7 @@
 //   7. state.json phase "created"; --pid-file
 // A kill -9 of the CLI at any point leaves a state directory that `state` reports truthfully
 // (the child exits when the sync socket closes before GO) and `delete --force` removes.
-import { ChildProcess, spawn, StdioOptions } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
-import type { Socket } from 'net';
 import { MiniconError, errnoName, fromNodeError, kernelError } from '../errors';
 import { openCgroups, cgroupsFromPaths } from '../cgroups';
 import type { CgroupManager } from '../cgroups/manager';
@@ -23,7 +21,7 @@ import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, Step, SyncType
 import { readMountInfo } from '../../kernel/mountinfo';
 import { startTime } from '../../kernel/proc';
 import { writeIdMaps } from '../namespaces/idmap';
-import { initPath } from '../native';
+import { Monitor, spawnMonitor } from './monitor';
 import { runHooks } from './hooks';
 import { hintFor } from './hints';
 import { validateId } from './id';
@@ -39,10 +37,11 @@ export interface CreateOptions {
   trace?: (line: string) => void;
   /** step mode: called before each step; the step runs when the promise resolves */
   beforeStep?: (index: number, step: Step, pid: number) => Promise<void>;
-  stdio?: StdioOptions;
+  /** the container's stdin, stdout, stderr (default: the CLI's own) */
+  stdio?: [number, number, number];
 }
 
-export interface Created { record: ContainerRecord; monitor: ChildProcess; plan: Plan; spec: Spec }
+export interface Created { record: ContainerRecord; monitor: Monitor; plan: Plan; spec: Spec }
 
 export async function create(opts: CreateOptions): Promise<Created> {
   validateId(opts.id);
@@ -52,7 +51,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
   const plan = buildPlan(spec, { bundle: opts.bundle, stateDir: dir, cgroupHierarchies: hierarchiesFor(spec), capLastCap, stepMode: !!opts.beforeStep });
 
   let cgroups: CgroupManager | undefined;
-  let monitor: ChildProcess | undefined;
+  let monitor: Monitor | undefined;
   const record: ContainerRecord = {
     id: opts.id, bundle: opts.bundle, rootfs: spec.root!.path, created: new Date().toISOString(),
     owner: ownerName(), phase: 'creating', cgroup: { layout: 'hybrid', paths: {} },
@@ -66,7 +65,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
     const resources = spec.linux?.resources ?? {};
     cgroups.apply({ ...resources, devices: [...(resources.devices ?? []), ...DEFAULT_DEVICE_RULES] });
 
-    monitor = spawn(initPath(), [], { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit', 'pipe'], detached: true });
+    monitor = spawnMonitor(opts.stdio);
     await handshake(monitor, plan, spec, record, cgroups, opts);
     record.phase = 'created';
     writeRecord(opts.root, record);
@@ -94,8 +93,8 @@ function hierarchiesFor(spec: Spec): CgroupHierarchy[] {
   return out;
 }
 
-function handshake(monitor: ChildProcess, plan: Plan, spec: Spec, record: ContainerRecord, cgroups: CgroupManager, opts: CreateOptions): Promise<void> {
-  const sock = monitor.stdio[3] as Socket;
+function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, cgroups: CgroupManager, opts: CreateOptions): Promise<void> {
+  const sock = monitor.sock;
   const reader = new FrameReader();
   const root = opts.root;
   return new Promise<void>((resolve, reject) => {
@@ -105,13 +104,10 @@ function handshake(monitor: ChildProcess, plan: Plan, spec: Spec, record: Contai
       if (done) return;
       done = true;
       sock.removeAllListeners('data');
-      sock.destroy();
       err ? reject(err) : resolve();
     };
-    const exitBeforeReady = (code: number | null, signal: string | null) =>
-      finish(new MiniconError(`minicon-init ${signal ? `was killed by ${signal}` : `exited with status ${code}`} before the container was ready`, { step: 'create' }));
-    monitor.once('exit', exitBeforeReady);
-    monitor.once('error', (e) => finish(fromNodeError('spawn minicon-init', e)));
+    monitor.exited.then(({ code, signal }) =>
+      finish(new MiniconError(`minicon-init ${signal ? `was killed by signal ${signal}` : `exited with status ${code}`} before the container was ready`, { step: 'create' })));
     sock.on('error', () => { /* the close or the monitor's exit tells what happened */ });
     // an ERROR frame may still be queued when the socket closes: let it be handled first
     sock.on('close', () => { if (!done) setTimeout(() => finish(new MiniconError('minicon-init closed the sync socket before the container was ready', { step: 'create' })), 50).unref(); });
@@ -140,7 +136,6 @@ function handshake(monitor: ChildProcess, plan: Plan, spec: Spec, record: Contai
           break;
         case SyncType.READY:
           opts.trace?.(`ready ${(Number(m.ns) / 1e6).toFixed(3)} ms after clone; waiting for start`);
-          monitor.removeListener('exit', exitBeforeReady);
           finish();
           break;
         case SyncType.ERROR: {
@@ -162,10 +157,12 @@ function handshake(monitor: ChildProcess, plan: Plan, spec: Spec, record: Contai
 }
 
 /** Takes back everything create did: the container's processes, its cgroups, its state directory. */
-async function undo(root: string, id: string, record: ContainerRecord, monitor: ChildProcess | undefined, cgroups: CgroupManager | undefined) {
+async function undo(root: string, id: string, record: ContainerRecord, monitor: Monitor | undefined, cgroups: CgroupManager | undefined) {
   if (record.pid) { try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone already */ } }
-  if (monitor && monitor.exitCode === null && monitor.signalCode === null) {
-    await new Promise<void>((res) => { monitor.once('exit', () => res()); if (!record.pid) monitor.kill('SIGKILL'); });
+  if (monitor) {
+    monitor.sock.destroy();
+    if (!record.pid && !monitor.hasExited()) { try { process.kill(monitor.pid, 'SIGKILL'); } catch { /* gone */ } }
+    await monitor.exited;
   }
   try { (cgroups ?? cgroupsFromPaths(record.cgroup.layout, record.cgroup.paths)).destroy(); } catch { /* reported by delete --force if it persists */ }
   removeStateDir(root, id);

@@ -14,13 +14,11 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
   const { record, monitor } = await create(opts);
   if (opts.detach) {
     try { await start(opts.root, opts.id); } catch (e) { remove(opts.root, opts.id, true); throw e; }
-    monitor.unref();
+    monitor.detach();
     return 0;
   }
-  const exited = new Promise<number>((res) => {
-    if (monitor.exitCode !== null || monitor.signalCode !== null) res(monitor.exitCode ?? 1);
-    else monitor.once('exit', (code) => res(code ?? 1));
-  });
+  monitor.sock.destroy();
+  const exited = monitor.exited.then(({ code, signal }) => code ?? 128 + (signal ?? 0));
   const forward = (sig: NodeJS.Signals) => { try { signalPid(record.pid!, record.pidStartTime, constants.signals[sig]); } catch { /* exited */ } };
   for (const s of FORWARDED) process.on(s, forward);
   try {

@@ -159,10 +159,13 @@ export class V1Manager implements CgroupManager {
     return this.paths.freezer ? freezer.isFrozen(this.paths.freezer) : false;
   }
 
-  /** Freeze, signal every pid, thaw (runc's signalAllProcesses): no task can fork in between. */
+  /**
+   * Freeze, signal every pid, thaw (runc's signalAllProcesses): no task can fork in between. A
+   * container that was already paused stays paused (a SIGKILLed task still dies once thawed).
+   */
   kill(signal: NodeJS.Signals | number = 'SIGKILL'): void {
     let frozen = false;
-    if (this.paths.freezer && fs.existsSync(this.paths.freezer)) {
+    if (this.paths.freezer && fs.existsSync(this.paths.freezer) && !freezer.isFrozen(this.paths.freezer)) {
       try {
         freezer.freeze(this.paths.freezer);
         frozen = true;

@@ -122,18 +122,23 @@ export class V2Manager implements CgroupManager {
     return fs.existsSync(this.dir) ? freezer.isFrozen(this.dir) : false;
   }
 
-  /** SIGKILL through cgroup.kill (kernel >= 5.14) when present; else freeze, signal each pid, thaw. */
+  /**
+   * SIGKILL through cgroup.kill (kernel >= 5.14) when present; else freeze, signal each pid, thaw
+   * (a container that was already paused stays paused).
+   */
   kill(signal: NodeJS.Signals | number = 'SIGKILL'): void {
     if ((signal === 'SIGKILL' || signal === 9) && fs.existsSync(`${this.dir}/cgroup.kill`)) {
       writeCgroupFile(this.dir, 'cgroup.kill', '1');
       return;
     }
     let frozen = false;
-    try {
-      freezer.freeze(this.dir);
-      frozen = true;
-    } catch {
-      // signal anyway
+    if (fs.existsSync(this.dir) && !freezer.isFrozen(this.dir)) {
+      try {
+        freezer.freeze(this.dir);
+        frozen = true;
+      } catch {
+        // signal anyway
+      }
     }
     try {
       signalPids(this.pids(), signal);
