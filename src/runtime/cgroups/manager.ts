@@ -31,7 +31,7 @@ export interface CgroupManager {
    * kernel has it; otherwise each pid of cgroup.procs is signalled (v1 freezes first, so no task can
    * fork a new one between the read and the signal, then thaws).
    */
-  kill?(signal?: NodeJS.Signals | number): void;
+  kill(signal?: NodeJS.Signals | number): void;
   /** removes every directory; waits briefly for exiting tasks; idempotent (missing is fine) */
   destroy(): void;
 }

@@ -6,6 +6,7 @@ import { cgroupsFromPaths } from '../cgroups';
 import { commandLine, isSameProcess } from '../../kernel/proc';
 import { native } from '../native';
 import { runHooks } from './hooks';
+import { signalPid } from './kill';
 import { canDelete, Status } from './status';
 import { ociState, readRecord, removeStateDir, status } from './store';
 
@@ -17,9 +18,10 @@ export function remove(root: string, id: string, force = false, warn: (msg: stri
     throw new MiniconError(`cannot delete container "${id}": it is ${st}`, { hint: `stop it first (\`minicon kill ${id} KILL\`) or use \`minicon delete --force ${id}\`` });
   }
   if (st !== Status.Stopped) {
-    const pids = new Set(cg.pids());
-    if (rec.pid !== undefined && isSameProcess(rec.pid, rec.pidStartTime)) pids.add(rec.pid);
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    // the cgroup holds every process of the container (frozen while signalled, so none escapes by
+    // forking); pid 1 is signalled too in case it never joined (a CLI killed during create)
+    cg.kill('SIGKILL');
+    if (rec.pid !== undefined) { try { signalPid(rec.pid, rec.pidStartTime, 9); } catch { /* gone */ } }
     if (st === Status.Paused) cg.thaw(); // frozen tasks cannot act on SIGKILL until thawed
     if (rec.pid !== undefined) waitGone(rec.pid, rec.pidStartTime, 5000);
   }

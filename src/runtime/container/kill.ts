@@ -26,10 +26,7 @@ export function kill(root: string, id: string, signal: number, all = false): voi
   const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
   const st = status(root, rec, () => cg.isFrozen());
   if (!canKill(st)) throw new MiniconError(`cannot kill container "${id}": it is ${st}`);
-  if (all) {
-    for (const pid of cg.pids()) { try { process.kill(pid, signal); } catch { /* exited meanwhile */ } }
-    return;
-  }
+  if (all) { cg.kill(signal); return; }
   signalPid(rec.pid!, rec.pidStartTime, signal);
 }
 
