@@ -7,9 +7,10 @@
  *   1. read PLAN on fd 3 (the sync socket); it holds every step, already resolved by the runtime
  *   2. cd into the state directory; listen on ctl.sock there (for `start`)
  *   3. join the pid namespace given by path, if any (it applies to children only)
- *   4. clone3(new namespaces | CLONE_PIDFD): the child is the container's pid 1
- *   5. send PID; the runtime writes uid/gid maps, joins cgroups, runs createRuntime hooks, sends GO
- *      to the child directly (the monitor has closed its copy of fd 3)
+ *   4. clone3(new namespaces | CLONE_PIDFD): the child is the container's pid 1, born in the
+ *      container's cgroups (the runtime put the monitor there); the monitor returns to its own
+ *   5. send PID; with PLAN_WAIT_GO the runtime writes uid/gid maps, runs prestart/createRuntime
+ *      hooks and sends GO to the child directly (the monitor has closed its copy of fd 3)
  *   6. the child runs the steps (mounts, pivot_root, hostname, rlimits, ids, caps, ...), reports
  *      each, sends READY and waits for the start byte; then startContainer hooks and execve
  *   7. the monitor serves ctl.sock until pid 1 exits, then writes exit.json and exits with its status
@@ -70,6 +71,19 @@ static int monitor_main(void) {
     child_main(&plan, start[0], status[1], t0);
   }
   m.pid = (pid_t)pid;
+  /* back to the runtime's cgroups: the monitor is not part of the container */
+  char self[16];
+  int n = snprintf(self, sizeof self, "%d", getpid());
+  for (uint32_t i = 0; i < plan.nhome; i++) {
+    int fd = open(plan.home[i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, self, (size_t)n) != n) {
+      int err = errno;
+      kill(m.pid, SIGKILL);
+      errno = err;
+      return fail(0, "write", plan.home[i]);
+    }
+    close(fd);
+  }
   close(start[0]);
   close(status[1]);
   m.start_fd = start[1];

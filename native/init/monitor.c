@@ -61,16 +61,19 @@ static void reply(int fd, const char *text) {
 
 /* Releases the container to execve and answers whether the exec went through. */
 static void handle_start(struct monitor *m, int client) {
-  if (m->start_fd < 0) { reply(client, "error 114 EALREADY start already-started\n"); return; }
-  if (write(m->start_fd, "s", 1) != 1) { reply(client, "error 32 EPIPE start container-gone\n"); return; }
+  if (m->start_fd < 0) { reply(client, "error 114 EALREADY 0 start already-started\n"); return; }
+  if (write(m->start_fd, "s", 1) != 1) { reply(client, "error 32 EPIPE 0 start container-gone\n"); return; }
   close(m->start_fd);
   m->start_fd = -1;
-  /* The status pipe is close-on-exec in the child: EOF means execve succeeded (or the child died,
-   * which pid 1's exit record will tell). An ERROR frame means a step failed. */
-  uint16_t type;
-  uint8_t *payload;
+  /* The status pipe is close-on-exec in the child: EXEC then EOF means execve succeeded; an ERROR
+   * frame means a step after start failed; EOF alone means the child died before it got there. */
+  uint16_t type = 0;
+  uint8_t *payload = NULL;
   uint32_t len;
-  if (sync_read(m->status_fd, &type, &payload, &len) == 0 && type == SYNC_ERROR) {
+  int reached_exec = 0;
+  while (sync_read(m->status_fd, &type, &payload, &len) == 0) {
+    if (type == SYNC_EXEC) { reached_exec = 1; free(payload); continue; }
+    if (type != SYNC_ERROR) { free(payload); break; }
     struct reader r = { payload, len, 0 };
     uint32_t index = rd_u32(&r);
     int32_t err = (int32_t)rd_u32(&r);
@@ -81,6 +84,7 @@ static void handle_start(struct monitor *m, int client) {
     reply(client, line);
     return;
   }
+  if (!reached_exec) { reply(client, "error 3 ESRCH 0 start exited-before-start\n"); return; }
   char when[64], text[96];
   iso_now(when, sizeof when);
   snprintf(text, sizeof text, "%s\n", when);
@@ -97,7 +101,7 @@ static void handle_client(struct monitor *m, int client) {
   buf[n] = 0;
   if (!strncmp(buf, "start", 5)) handle_start(m, client);
   else if (!strncmp(buf, "pid", 3)) { char t[32]; snprintf(t, sizeof t, "%d\n", m->pid); reply(client, t); }
-  else reply(client, "error 22 EINVAL request unknown\n");
+  else reply(client, "error 22 EINVAL 0 request unknown\n");
 }
 
 int monitor_loop(struct monitor *m) {

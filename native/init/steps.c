@@ -255,6 +255,8 @@ static int step_exec(struct ctx *c, struct step *s) {
   argv[nargs] = NULL;
   environ = &s->strs[nargs];   /* execvp looks PATH up in the container's environment */
   signal(SIGPIPE, SIG_DFL);
+  /* tell the monitor we got this far: EOF after this means execve succeeded */
+  if (sync_write(c->report_fd, SYNC_EXEC, NULL, 0) < 0) FAIL("write", "status EXEC");
   execvp(argv[0], argv);
   FAIL("execve", argv[0]);
 }
@@ -316,10 +318,12 @@ void child_main(struct plan *plan, int start_fd, int status_fd, uint64_t clone_n
   uint16_t type;
   uint8_t *payload;
   uint32_t len;
-  /* GO: the runtime has written our uid/gid maps and put us in our cgroups */
-  if (sync_read(SYNC_FD, &type, &payload, &len) < 0 || type != SYNC_GO) _exit(1);
-  struct reader r = { payload, len, 0 };
-  c->state_json = rd_str(&r);
+  if (plan->flags & PLAN_WAIT_GO) {
+    /* GO: the runtime has written our uid/gid maps and run its hooks */
+    if (sync_read(SYNC_FD, &type, &payload, &len) < 0 || type != SYNC_GO) _exit(1);
+    struct reader r = { payload, len, 0 };
+    c->state_json = rd_str(&r);
+  }
   for (uint32_t i = 0; i < plan->nsteps; i++) {
     struct step *s = &plan->steps[i];
     if ((plan->flags & PLAN_STEP_MODE) && c->report_fd >= 0) {

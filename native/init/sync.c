@@ -102,6 +102,11 @@ int plan_decode(const uint8_t *payload, uint32_t len, struct plan *out) {
   out->flags = rd_u32(&r);
   out->state_dir = rd_str(&r);
   out->pidns_path = rd_str(&r);
+  out->nhome = rd_u32(&r);
+  if (r.bad || out->nhome > r.left / 4) goto bad;
+  out->home = calloc(out->nhome + 1, sizeof *out->home);
+  if (!out->home) goto bad;
+  for (uint32_t i = 0; i < out->nhome; i++) if (!(out->home[i] = rd_str(&r))) goto bad;
   out->nsteps = rd_u32(&r);
   /* each step is at least 6 bytes: bound the allocation by what was sent */
   if (r.bad || out->nsteps > r.left / 6) goto bad;

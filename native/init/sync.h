@@ -10,10 +10,12 @@
  *  #  request (sender)            payload                          acknowledged by
  *  1  PLAN      runtime->monitor  u64 clone flags, u32 flags,       PID (or ERROR)
  *                                 str state dir, str pid-ns path,
+ *                                 u32 h, h x str cgroup.procs files
+ *                                 to return to after the clone,
  *                                 u32 n, n steps
- *  2  PID       monitor->runtime  u32 container pid (host view)     GO from the runtime once it has
- *                                                                   written uid/gid maps, joined the
- *                                                                   cgroups and run createRuntime hooks
+ *  2  PID       monitor->runtime  u32 container pid (host view)     with PLAN_WAIT_GO: GO, once the
+ *                                                                   runtime has written uid/gid maps
+ *                                                                   and run prestart/createRuntime hooks
  *  3  GO        runtime->child    str OCI state JSON (for hooks)    STEP/PAUSED... then READY or ERROR
  *  4  STEP      child->runtime    u32 index, i32 errno, u64 ns      (none: a trace record)
  *  5  PAUSED    child->runtime    u32 index (step mode: about to    CONTINUE
@@ -23,11 +25,18 @@
  *                                                                   `start` (monitor's ctl.sock)
  *  8  ERROR     child|monitor->   u32 index, i32 errno,             (none) the sender exits
  *               runtime           str syscall, str path
+ *  9  EXEC      child->monitor    (empty) on the status pipe:       EOF (execve succeeded) or ERROR
+ *                                 about to execve
+ *
+ * The runtime puts the monitor into the container's cgroups before PLAN, so pid 1 is born there
+ * (no cgroup attach between clone and execve); the monitor then writes itself back to the
+ * cgroup.procs files listed in PLAN (the runtime's own cgroups).
  *
  * A step: u16 op, u16 nints, u16 nstrs, nints x i64, nstrs x str. Ops are the enum below.
  * After READY the runtime may close its end: the child then only waits for the start pipe
  * from the monitor, and the monitor speaks on `ctl.sock` in the state directory:
- *     "start\n"  -> "ok\n" once execve succeeded, or "error <errno> <ERRNAME> <syscall> <path>\n"
+ *     "start\n"  -> "ok\n" once execve succeeded, or "error <errno> <ERRNAME> <step> <syscall> <path>\n"
+ *                  (syscall "start": already-started, container-gone, exited-before-start)
  *     "pid\n"    -> "<pid>\n"
  */
 #ifndef MINICON_SYNC_H
@@ -40,11 +49,12 @@
 
 enum sync_type {
   SYNC_PLAN = 1, SYNC_PID = 2, SYNC_GO = 3, SYNC_STEP = 4, SYNC_PAUSED = 5,
-  SYNC_CONTINUE = 6, SYNC_READY = 7, SYNC_ERROR = 8,
+  SYNC_CONTINUE = 6, SYNC_READY = 7, SYNC_ERROR = 8, SYNC_EXEC = 9,
 };
 
 /* PLAN flags */
 #define PLAN_STEP_MODE 1u  /* pause before every step until CONTINUE */
+#define PLAN_WAIT_GO 2u    /* wait for GO before the first step (user namespace maps, hooks) */
 
 /* Step ops: keep in order with StepOp in src/runtime/plan/steps.ts */
 enum step_op {
@@ -89,6 +99,8 @@ struct plan {
   uint32_t flags;
   char *state_dir;
   char *pidns_path;
+  uint32_t nhome;
+  char **home;        /* cgroup.procs files the monitor returns to after the clone */
   uint32_t nsteps;
   struct step *steps;
 };

@@ -2,7 +2,7 @@
 // one from the layout and paths saved in state.json.
 import type { CgroupManager, Layout } from './manager';
 import { MiniconError } from '../errors';
-import { DEFAULT_ROOT, detectLayout, readSelfCgroup, SUBTREE, v1Hierarchies, V1_CONTROLLERS } from './layout';
+import { DEFAULT_ROOT, detectLayout, parseProcCgroup, readSelfCgroup, SUBTREE, v1Hierarchies, V1_CONTROLLERS } from './layout';
 
 export type { CgroupManager, CgroupStats, Layout } from './manager';
 export { detectLayout, ownCgroups, parseProcCgroup, v1Hierarchies, V1_CONTROLLERS, DEFAULT_ROOT, SUBTREE } from './layout';
@@ -81,4 +81,18 @@ export function cgroupsFromPaths(layout: Layout, paths: Record<string, string>, 
     return new (v2().V2Manager)(dir, opts.root ?? DEFAULT_ROOT);
   }
   return new (v1().V1Manager)(layout, { ...paths }, { root: opts.root, selfCgroup: opts.selfCgroup });
+}
+
+/**
+ * The cgroup.procs files of this process's own cgroups, in the hierarchies the manager uses: the
+ * monitor is moved into the container's cgroups so that pid 1 is born there, then returns here.
+ */
+export function homeProcsFiles(mgr: CgroupManager, root: string = DEFAULT_ROOT, selfCgroup: string = readSelfCgroup()): string[] {
+  if (mgr.layout === 'unified') {
+    const own = parseProcCgroup(selfCgroup).find((l) => l.hierarchy === 0)?.path ?? '/';
+    return [`${root}${own === '/' ? '' : own}/cgroup.procs`];
+  }
+  const h = v1Hierarchies(root, selfCgroup);
+  const bases = Object.keys(mgr.paths).map((c) => h[c as keyof typeof h]?.base).filter((b): b is string => !!b);
+  return [...new Set(bases)].map((b) => `${b}/cgroup.procs`);
 }

@@ -3,21 +3,22 @@
 //   1. validate the ID and the spec; build the plan (pure, nothing changed yet)
 //   2. state directory (its mkdir is the "ID in use" check) and state.json, phase "creating"
 //   3. cgroups: create and apply limits (before any process exists)
-//   4. spawn minicon-init in its own session, send PLAN; it clones the container's pid 1
-//   5. on PID: record it, join the cgroups, write uid/gid maps, prestart/createRuntime hooks, GO
+//   4. spawn minicon-init in its own session, put it in the container's cgroups, send PLAN: it
+//      clones the container's pid 1 there and returns to our cgroups
+//   5. on PID: record it; if the plan waits for GO: uid/gid maps, prestart/createRuntime hooks, GO
 //   6. STEP/PAUSED records until READY (or ERROR: everything is undone)
 //   7. state.json phase "created"; --pid-file
 // A kill -9 of the CLI at any point leaves a state directory that `state` reports truthfully
-// (the child exits when the sync socket closes before GO) and `delete --force` removes.
+// (the child exits when it finds the sync socket closed before READY) and `delete --force` removes.
 import { readFileSync, writeFileSync } from 'fs';
 import { MiniconError, errnoName, fromNodeError, kernelError } from '../errors';
-import { openCgroups, cgroupsFromPaths } from '../cgroups';
+import { cgroupsFromPaths, homeProcsFiles, openCgroups } from '../cgroups';
 import type { CgroupManager } from '../cgroups/manager';
 import { loadSpec } from '../spec/validate';
 import type { Spec } from '../spec/types';
 import { buildPlan, CgroupHierarchy } from '../plan/build';
 import { DEFAULT_DEVICE_RULES } from '../plan/devices';
-import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, Step, SyncType } from '../sync/protocol';
+import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, PLAN_WAIT_GO, Step, SyncType } from '../sync/protocol';
 import { readMountInfo } from '../../kernel/mountinfo';
 import { startTime } from '../../kernel/proc';
 import { writeIdMaps } from '../namespaces/idmap';
@@ -25,7 +26,7 @@ import { Monitor, spawnMonitor } from './monitor';
 import { runHooks } from './hooks';
 import { hintFor } from './hints';
 import { validateId } from './id';
-import { ContainerRecord, makeStateDir, ociState, removeStateDir, writeRecord } from './store';
+import { ContainerRecord, makeStateDir, ociState, removeStateDir, stateDir, writeRecord } from './store';
 import { Status } from './status';
 
 export interface CreateOptions {
@@ -37,6 +38,8 @@ export interface CreateOptions {
   trace?: (line: string) => void;
   /** step mode: called before each step; the step runs when the promise resolves */
   beforeStep?: (index: number, step: Step, pid: number) => Promise<void>;
+  /** called once pid 1 exists (run uses it to ask for start without waiting for READY) */
+  onPid?: (pid: number) => void;
   /** the container's stdin, stdout, stderr (default: the CLI's own) */
   stdio?: [number, number, number];
 }
@@ -47,26 +50,28 @@ export async function create(opts: CreateOptions): Promise<Created> {
   validateId(opts.id);
   const spec = loadSpec(opts.bundle);
   const capLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-  const dir = makeStateDir(opts.root, opts.id);
-  const plan = buildPlan(spec, { bundle: opts.bundle, stateDir: dir, cgroupHierarchies: hierarchiesFor(spec), capLastCap, stepMode: !!opts.beforeStep });
+  const cgroups = openCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id });
+  const plan = buildPlan(spec, {
+    bundle: opts.bundle, stateDir: stateDir(opts.root, opts.id), cgroupHierarchies: hierarchiesFor(spec), capLastCap,
+    stepMode: !!opts.beforeStep, home: homeProcsFiles(cgroups),
+  });
 
-  let cgroups: CgroupManager | undefined;
+  makeStateDir(opts.root, opts.id);
   let monitor: Monitor | undefined;
   const record: ContainerRecord = {
     id: opts.id, bundle: opts.bundle, rootfs: spec.root!.path, created: new Date().toISOString(),
-    owner: ownerName(), phase: 'creating', cgroup: { layout: 'hybrid', paths: {} },
+    owner: ownerName(), phase: 'creating', cgroup: { layout: cgroups.layout, paths: cgroups.paths },
     annotations: spec.annotations, hooks: spec.hooks,
   };
   try {
-    cgroups = openCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id });
-    record.cgroup = { layout: cgroups.layout, paths: cgroups.paths };
     writeRecord(opts.root, record);
     cgroups.create();
     const resources = spec.linux?.resources ?? {};
     cgroups.apply({ ...resources, devices: [...(resources.devices ?? []), ...DEFAULT_DEVICE_RULES] });
-
     monitor = spawnMonitor(opts.stdio);
-    await handshake(monitor, plan, spec, record, cgroups, opts);
+    // pid 1 is born in the container's cgroups: the monitor clones it from there, then leaves
+    cgroups.addProcess(monitor.pid);
+    await handshake(monitor, plan, spec, record, opts);
     record.phase = 'created';
     writeRecord(opts.root, record);
     if (opts.pidFile) {
@@ -93,7 +98,7 @@ function hierarchiesFor(spec: Spec): CgroupHierarchy[] {
   return out;
 }
 
-function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, cgroups: CgroupManager, opts: CreateOptions): Promise<void> {
+function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, opts: CreateOptions): Promise<void> {
   const sock = monitor.sock;
   const reader = new FrameReader();
   const root = opts.root;
@@ -118,13 +123,15 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
           record.pidStartTime = startTime(m.pid);
           record.monitorPid = monitor.pid;
           writeRecord(root, record);
-          cgroups.addProcess(m.pid);
-          const linux = spec.linux ?? {};
-          if ((linux.namespaces ?? []).some((n) => n.type === 'user' && !n.path)) writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
-          const stateJson = JSON.stringify(ociState(record, Status.Creating));
-          runHooks('prestart', spec.hooks?.prestart, stateJson);
-          runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
-          sock.write(encodeGo(stateJson));
+          opts.onPid?.(m.pid);
+          if (plan.flags & PLAN_WAIT_GO) {
+            const linux = spec.linux ?? {};
+            if ((linux.namespaces ?? []).some((n) => n.type === 'user' && !n.path)) writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
+            const stateJson = JSON.stringify(ociState(record, Status.Creating));
+            runHooks('prestart', spec.hooks?.prestart, stateJson);
+            runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
+            sock.write(encodeGo(stateJson));
+          }
           break;
         }
         case SyncType.STEP:

@@ -1,9 +1,11 @@
 // `run`: create + start + wait, in the foreground; the exit status is the container's (128+N when
 // killed by signal N). Signals sent to the CLI are passed to the container, as runc does.
 // With `detach`, returns once started and leaves the container to its monitor.
+// The start request goes to the monitor as soon as pid 1 exists: pid 1 finds it waiting when it
+// has finished its steps, so `run` pays no round trip between READY and execve.
 import { constants } from 'os';
 import { create, CreateOptions } from './create';
-import { start } from './start';
+import { requestStart, runPoststart } from './start';
 import { remove } from './delete';
 import { signalPid } from './kill';
 import { readExit } from './store';
@@ -11,9 +13,16 @@ import { readExit } from './store';
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
-  const { record, monitor } = await create(opts);
+  let started: Promise<void> | undefined;
+  const earlyStart = () => {
+    started = requestStart(opts.root, opts.id);
+    started.catch(() => { /* awaited below; create's own error wins if both fail */ });
+  };
+  // step mode pauses before each step: start only once the person has stepped through
+  const { record, monitor } = await create({ ...opts, onPid: opts.beforeStep ? undefined : earlyStart });
+  if (!started) earlyStart();
   if (opts.detach) {
-    try { await start(opts.root, opts.id); } catch (e) { remove(opts.root, opts.id, true); throw e; }
+    try { await started; runPoststart(record); } catch (e) { remove(opts.root, opts.id, true); throw e; }
     monitor.detach();
     return 0;
   }
@@ -22,7 +31,8 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
   const forward = (sig: NodeJS.Signals) => { try { signalPid(record.pid!, record.pidStartTime, constants.signals[sig]); } catch { /* exited */ } };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    await start(opts.root, opts.id);
+    await started;
+    runPoststart(record);
     const code = await exited;
     return readExit(opts.root, opts.id)?.exitCode ?? code;
   } finally {

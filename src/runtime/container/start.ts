@@ -11,14 +11,29 @@ export async function start(root: string, id: string): Promise<ContainerRecord> 
   const rec = readRecord(root, id);
   const st = status(root, rec, () => cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths).isFrozen());
   if (!canStart(st)) throw new MiniconError(`cannot start container "${id}": it is ${st}`, { hint: st === Status.Stopped ? `\`minicon delete ${id}\`, then create it again` : undefined });
-  const reply = await ask(stateDir(root, id), 'start');
-  if (reply !== 'ok') {
-    // "error <errno> <ERRNAME> <step index> <syscall> <path>"
-    const [, , errname, index, syscall, ...path] = reply.split(' ');
-    if (!errname) throw new MiniconError(`start: the monitor answered "${reply}"`);
-    const p = path.join(' ');
-    throw kernelError(`start: step ${Number(index) + 1}`, syscall, p === '-' ? undefined : p, errname, hintFor(syscall, errname));
-  }
-  runHooks('poststart', rec.hooks?.poststart, JSON.stringify(ociState(rec, Status.Running)));
+  await requestStart(root, id);
+  runPoststart(rec);
   return rec;
+}
+
+export function runPoststart(rec: ContainerRecord): void {
+  runHooks('poststart', rec.hooks?.poststart, JSON.stringify(ociState(rec, Status.Running)));
+}
+
+const START_REFUSALS: Record<string, string> = {
+  'already-started': 'it has already been started',
+  'container-gone': 'its process has gone',
+  'exited-before-start': 'its process exited before it could start',
+};
+
+/** Asks the monitor to let pid 1 execve; resolves once execve succeeded. */
+export async function requestStart(root: string, id: string): Promise<void> {
+  const reply = await ask(stateDir(root, id), 'start');
+  if (reply === 'ok') return;
+  // "error <errno> <ERRNAME> <step index> <syscall> <path>"
+  const [word, , errname, index, syscall, ...path] = reply.split(' ');
+  if (word !== 'error' || !syscall) throw new MiniconError(`start: the monitor answered "${reply}"`);
+  const p = path.join(' ');
+  if (syscall === 'start') throw new MiniconError(`cannot start container "${id}": ${START_REFUSALS[p] ?? p}`, { errno: errname });
+  throw kernelError(`start: step ${Number(index) + 1}`, syscall, p === '-' ? undefined : p, errname, hintFor(syscall, errname));
 }

@@ -4,7 +4,7 @@
 import { isAbsolute, resolve as resolvePath } from 'path';
 import { statSync } from 'fs';
 import type { Hook, Mount, Spec } from '../spec/types';
-import { Plan, PLAN_STEP_MODE, Step, StepOp } from '../sync/protocol';
+import { Plan, PLAN_STEP_MODE, PLAN_WAIT_GO, Step, StepOp } from '../sync/protocol';
 import { CLONE, MOUNT_OPTIONS, MS, NAMESPACES, PROPAGATION, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from './constants';
 import { DEFAULT_DEVICES, DEFAULT_DEVICE_LINKS } from './devices';
 import { capabilityMask } from '../spec/capabilities';
@@ -19,6 +19,8 @@ export interface PlanContext {
   cgroupHierarchies: CgroupHierarchy[];
   capLastCap: number;
   stepMode?: boolean;
+  /** the runtime's own cgroup.procs files: the monitor returns there after the clone */
+  home: string[];
 }
 
 interface ParsedOptions { flags: number; propagation: number[]; data: string[] }
@@ -192,5 +194,10 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   for (const h of spec.hooks?.startContainer ?? []) steps.push(hookStep(h, 'startContainer'));
   steps.push(step(StepOp.EXEC, `execve ${proc.args.join(' ')}`, [proc.args.length], [...proc.args, ...(proc.env ?? [])]));
 
-  return { cloneFlags: BigInt(cloneFlags), flags: ctx.stepMode ? PLAN_STEP_MODE : 0, stateDir: ctx.stateDir, pidnsPath, steps };
+  // GO is one more round trip through the runtime before the first step: only when there is
+  // something to do then (uid/gid maps of a new user namespace) or hooks that want the state JSON
+  const hooks = spec.hooks ?? {};
+  const waitGo = created.some((n) => n.type === 'user') || ['prestart', 'createRuntime', 'createContainer', 'startContainer'].some((k) => (hooks[k as keyof typeof hooks] ?? []).length);
+  const flags = (ctx.stepMode ? PLAN_STEP_MODE : 0) | (waitGo ? PLAN_WAIT_GO : 0);
+  return { cloneFlags: BigInt(cloneFlags), flags, stateDir: ctx.stateDir, pidnsPath, home: ctx.home, steps };
 }

@@ -3,10 +3,12 @@
 //  #  request (sender)            payload                          acknowledged by
 //  1  PLAN      runtime->monitor  u64 clone flags, u32 flags,       PID (or ERROR)
 //                                 str state dir, str pid-ns path,
+//                                 u32 h, h x str cgroup.procs files
+//                                 to return to after the clone,
 //                                 u32 n, n steps
-//  2  PID       monitor->runtime  u32 container pid (host view)     GO, once the runtime has written
-//                                                                   uid/gid maps, joined the cgroups
-//                                                                   and run createRuntime hooks
+//  2  PID       monitor->runtime  u32 container pid (host view)     with PLAN_WAIT_GO: GO, once the
+//                                                                   runtime has written uid/gid maps
+//                                                                   and run prestart/createRuntime hooks
 //  3  GO        runtime->child    str OCI state JSON (for hooks)    STEP.../PAUSED, then READY or ERROR
 //  4  STEP      child->runtime    u32 index, i32 errno, u64 ns      (none: a trace record)
 //  5  PAUSED    child->runtime    u32 index (step mode)             CONTINUE
@@ -14,14 +16,20 @@
 //  7  READY     child->runtime    u64 ns since clone                (none) waits for `start`
 //  8  ERROR     child|monitor->   u32 index, i32 errno,             (none) the sender exits
 //               runtime           str syscall, str path
+//  9  EXEC      child->monitor    (empty), on the status pipe:      EOF (execve succeeded) or ERROR
+//                                 about to execve
+//
+// The runtime puts the monitor into the container's cgroups before PLAN, so pid 1 is born there (no
+// cgroup attach between clone and execve); the monitor then returns to the files listed in PLAN.
 //
 // Frame: u32 length (LE, of what follows) | u16 type | payload. Strings: u32 length + bytes.
 // A step: u16 op, u16 nints, u16 nstrs, nints x i64, nstrs x str.
 
-export enum SyncType { PLAN = 1, PID = 2, GO = 3, STEP = 4, PAUSED = 5, CONTINUE = 6, READY = 7, ERROR = 8 }
+export enum SyncType { PLAN = 1, PID = 2, GO = 3, STEP = 4, PAUSED = 5, CONTINUE = 6, READY = 7, ERROR = 8, EXEC = 9 }
 
 export const MAX_FRAME = 1 << 20;
 export const PLAN_STEP_MODE = 1;
+export const PLAN_WAIT_GO = 2;
 
 /** Step ops, in the order of enum step_op in native/init/sync.h. */
 export enum StepOp {
@@ -43,6 +51,8 @@ export interface Plan {
   flags: number;
   stateDir: string;
   pidnsPath: string;
+  /** cgroup.procs files the monitor writes itself back to after the clone */
+  home: string[];
   steps: Step[];
 }
 
@@ -69,7 +79,9 @@ export function frame(type: SyncType, payload: Buffer = Buffer.alloc(0)): Buffer
 }
 
 export function encodePlan(plan: Plan): Buffer {
-  const w = new Writer().u64(plan.cloneFlags).u32(plan.flags).str(plan.stateDir).str(plan.pidnsPath).u32(plan.steps.length);
+  const w = new Writer().u64(plan.cloneFlags).u32(plan.flags).str(plan.stateDir).str(plan.pidnsPath).u32(plan.home.length);
+  for (const h of plan.home) w.str(h);
+  w.u32(plan.steps.length);
   for (const s of plan.steps) {
     w.u16(s.op).u16(s.ints.length).u16(s.strs.length);
     for (const i of s.ints) w.i64(i);
