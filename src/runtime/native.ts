@@ -1,11 +1,11 @@
 // Where the native parts live: the addon (pidfds) and the minicon-init executable, both built
 // by node-gyp into build/Release. Loaded lazily: most commands need neither.
 import { existsSync } from 'fs';
-import { join } from 'path';
+import { basename, join } from 'path';
 import { MiniconError } from './errors';
 
 // dist/runtime/native.js when run from tsc's output (tests), dist/minicon.js when bundled (the CLI)
-const home = existsSync(join(__dirname, '..', 'binding.gyp')) ? join(__dirname, '..') : join(__dirname, '..', '..');
+const home = basename(__dirname) === 'dist' ? join(__dirname, '..') : join(__dirname, '..', '..');
 const buildDir = join(home, 'build', 'Release');
 
 export interface NativeAddon {

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/busybox sh
 # /init of the MiniCon test VM (busybox sh, PID 1). Packed into the initramfs by test/vm/run.sh.
 #
 # Stage 1 re-roots onto a bind mount of the initramfs: pivot_root(2) fails with EINVAL while the
@@ -16,6 +16,9 @@ if [ "$1" != stage2 ]; then
 fi
 
 mount -t proc -o nosuid,nodev,noexec proc /proc
+[ -f /minicon-vm/debug ] && DEBUG=1
+phase() { [ -z "${DEBUG-}" ] || echo "minicon-vm: [$(cut -d' ' -f1 /proc/uptime) s] $*"; }
+phase "stage 2"
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mount -t devtmpfs -o nosuid,mode=755 devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
@@ -31,16 +34,20 @@ ln -sf /proc/self/fd/2 /dev/stderr
 mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
 mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs /run
+chmod 755 / # the initramfs root is a tmpfs, created 1777
 mkdir -p /var/lib /var/tmp /run/lock
 hostname minicon-vm
 ip link set lo up
 
+phase "mounted"
 # Kernel modules the tests may need that Debian builds as modules (list made by run.sh).
-if [ -f /etc/minicon-vm/modules ]; then
-	for m in $(cat /etc/minicon-vm/modules); do
+# Loaded in the background while the rest is set up; waited for before the command runs.
+(
+	for m in $(cat /etc/minicon-vm/modules 2>/dev/null); do
 		modprobe "$m" 2>/dev/null || echo "minicon-vm: modprobe $m failed" >&2
 	done
-fi
+) &
+MODPROBE_PID=$!
 
 # Like systemd: every available controller enabled for the children of the root cgroup, and
 # PID 1 (with the command it starts) in a leaf cgroup, /init.scope, not in the root.
@@ -48,9 +55,13 @@ for c in $(cat /sys/fs/cgroup/cgroup.controllers); do
 	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
 		echo "minicon-vm: could not enable the $c controller" >&2
 done
+# Shared propagation for / as systemd sets it up.
+mount --make-rshared /
 mkdir -p /sys/fs/cgroup/init.scope
 echo $$ >/sys/fs/cgroup/init.scope/cgroup.procs
 
+wait "$MODPROBE_PID"
+phase "modules loaded"
 PROJECT=$(cat /minicon-vm/project-dir)
 TOKEN=$(cat /minicon-vm/token)
 echo "minicon-vm: kernel $(uname -r), $(nproc) CPU(s), $(awk '/MemTotal/ {print int($2/1024) " MiB"}' /proc/meminfo), up $(cut -d' ' -f1 /proc/uptime) s"
@@ -65,7 +76,7 @@ cd "$PROJECT" || echo "minicon-vm: no project directory $PROJECT" >&2
 	set -a
 	. /minicon-vm/env
 	set +a
-	exec sh /minicon-vm/cmd.sh
+	exec /bin/sh /minicon-vm/cmd.sh # dash when present (PATH lookup, not busybox applets)
 ) </dev/null
 rc=$?
 

@@ -3,13 +3,13 @@
 # node, the project) and run one shell command line inside it as root. See test/vm/README.md.
 #
 #   bash test/vm/run.sh [--] CMD...
-#
-# Prints the VM's serial console live on stdout and exits with CMD's exit status (1 when the VM
-# ends without reporting one, 124 on timeout).
+# One CMD argument is a shell command line (run by /bin/sh in the VM); several are one command
+# and its arguments. Prints the VM's serial console live on stdout and exits with CMD's exit
+# status (1 when the VM ends without reporting one, 124 on timeout).
 set -euo pipefail
 
 usage() {
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 	cat <<'EOF'
 Default CMD: node_modules/.bin/uvu test/integration "cgroups.*\.test\.js$"
 
@@ -20,9 +20,11 @@ Environment:
   MINICON_VM_CACHE=/var/cache/minicon-vm   kernel and cached initramfs base
   MINICON_VM_KVER=           kernel ABI to use, e.g. 6.1.0-56-amd64 (default: linux-image-amd64's)
   MINICON_VM_MODULES="..."   kernel modules loaded at boot (dependencies are added)
-  MINICON_VM_EXTRA_BINS=ip   host programs copied into the VM with their libraries
-  MINICON_VM_NM_EXCLUDE="typescript @types .cache"   node_modules entries left out
+  MINICON_VM_EXTRA_BINS="ip dash bash"  host programs copied into the VM with their libraries
+                             (/bin/sh is dash when present; busybox provides the rest)
+  MINICON_VM_NM_EXCLUDE="typescript @types esbuild @esbuild .cache"  node_modules entries left out
   MINICON_VM_KEEP_LOG=FILE   also keep the console log in FILE
+  MINICON_VM_DEBUG=1         kernel messages (initcall_debug) and boot phase times
 Variables named MINICON_* (except MINICON_VM_*), CI and NODE_OPTIONS are passed into the VM.
 EOF
 }
@@ -31,21 +33,27 @@ case "${1-}" in
 -h | --help) usage; exit 0 ;;
 --) shift ;;
 esac
+# One argument is a shell command line; several are one command and its arguments (quoted here).
 if [ $# -eq 0 ]; then
 	CMD='node_modules/.bin/uvu test/integration "cgroups.*\.test\.js$"'
+elif [ $# -eq 1 ]; then
+	CMD=$1
 else
-	CMD="$*"
+	CMD=
+	for a in "$@"; do CMD="$CMD '${a//\'/\'\\\'\'}'"; done
+	CMD=${CMD# }
 fi
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROJECT=$(cd "$HERE/../.." && pwd)
 CACHE=${MINICON_VM_CACHE:-/var/cache/minicon-vm}
+[ -n "${MINICON_VM_CACHE-}" ] || [ -w /var/cache ] || CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/minicon-vm
 TIMEOUT=${MINICON_VM_TIMEOUT:-300}
 MEM=${MINICON_VM_MEM:-2048}
 SMP=${MINICON_VM_SMP:-2}
-MODULES=${MINICON_VM_MODULES:-overlay veth bridge loop dummy tun}
-EXTRA_BINS=${MINICON_VM_EXTRA_BINS-ip}
-NM_EXCLUDE=${MINICON_VM_NM_EXCLUDE-typescript @types .cache}
+MODULES=${MINICON_VM_MODULES:-overlay veth bridge loop tun}
+EXTRA_BINS=${MINICON_VM_EXTRA_BINS-ip dash bash}
+NM_EXCLUDE=${MINICON_VM_NM_EXCLUDE-typescript @types esbuild @esbuild .cache}
 # Bump when the layout of the cached base part changes.
 BASE_FORMAT=1
 
@@ -56,10 +64,20 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 T0=$(now)
 mkdir -p "$CACHE"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/minicon-vm.XXXXXX")
+# Scratch space (~150 MB while booting): tmpfs when there is one, several times faster here.
+TMPBASE=${MINICON_VM_TMP:-}
+if [ -z "$TMPBASE" ]; then
+	TMPBASE=${TMPDIR:-/tmp}
+	if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+		[ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')" -gt 1048576 ] 2>/dev/null; then
+		TMPBASE=/dev/shm
+	fi
+fi
+WORK=$(mktemp -d "$TMPBASE/minicon-vm.XXXXXX")
 QEMU_PID=
 cleanup() {
-	[ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null || true
+	# QEMU_PID is timeout(1)'s, which passes the signal on to qemu.
+	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -95,8 +113,13 @@ kver_from_apt() {
 		sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1
 }
 if [ -z "$KVER" ]; then
-	KVER=$(kver_from_apt)
-	if [ -z "$KVER" ] && [ -f "$CACHE/kernel-current" ]; then
+	# apt-cache takes seconds here: ask it only when the package lists changed since last time.
+	if [ -s "$CACHE/kernel-current" ] && [ "$CACHE/kernel-current" -nt /var/lib/apt/lists ]; then
+		KVER=$(cat "$CACHE/kernel-current")
+	else
+		KVER=$(kver_from_apt)
+	fi
+	if [ -z "$KVER" ] && [ -s "$CACHE/kernel-current" ]; then
 		KVER=$(cat "$CACHE/kernel-current")
 	fi
 	if [ -z "$KVER" ] && [ -z "$apt_updated" ]; then
@@ -108,8 +131,8 @@ fi
 KDIR=$CACHE/kernel/$KVER
 # Like the kernel's scripts/extract-vmlinux: find the compressed payload in a bzImage.
 extract_vmlinux() {
-	local magic cmd off
-	for pair in $'\xfd7zXZ\x00:xz -dc' $'\x28\xb5\x2f\xfd:zstd -dc' $'\x1f\x8b\x08:gzip -dc'; do
+	local magic cmd off pair
+	for pair in $'\xfd7zXZ:xz -dc' $'\x28\xb5\x2f\xfd:zstd -dc' $'\x1f\x8b\x08:gzip -dc'; do
 		magic=${pair%%:*} cmd=${pair#*:}
 		command -v "${cmd%% *}" >/dev/null || continue
 		for off in $(LC_ALL=C grep -aboF "$magic" "$1" | cut -d: -f1 | head -n5); do
@@ -149,7 +172,7 @@ if [ ! -f "$KDIR/vmlinux" ] && [ ! -f "$KDIR/no-vmlinux" ]; then
 	extract_vmlinux "$KDIR/vmlinuz" "$KDIR/vmlinux" ||
 		{ touch "$KDIR/no-vmlinux"; say "note: could not extract vmlinux; booting the bzImage"; }
 fi
-echo "$KVER" >"$CACHE/kernel-current"
+[ "$(cat "$CACHE/kernel-current" 2>/dev/null)" = "$KVER" ] || echo "$KVER" >"$CACHE/kernel-current"
 say "kernel $KVER (Debian linux-image-$KVER $(cat "$KDIR/pkgversion")), node $("$NODE" --version), qemu $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), tcg, $SMP CPU(s), $MEM MiB"
 
 # ---------------------------------------------------------------- base part (cached)
@@ -157,7 +180,11 @@ say "kernel $KVER (Debian linux-image-$KVER $(cat "$KDIR/pkgversion")), node $("
 stat_of() { stat -Lc '%n %s %Y' "$1"; }
 EXTRA_PATHS=()
 for b in $EXTRA_BINS; do
-	p=$(command -v "$b") && EXTRA_PATHS+=("$(readlink -f "$p")") || say "note: extra program $b not found on the host, skipped"
+	if p=$(command -v "$b"); then
+		EXTRA_PATHS+=("$(readlink -f "$p")")
+	else
+		say "note: extra program $b not found on the host, skipped"
+	fi
 done
 BASE_KEY=$({
 	echo "$BASE_FORMAT $KVER $MODULES"
@@ -221,6 +248,9 @@ build_base() {
 		cp -L "$p" "$st/usr/bin/$(basename "$p")"
 		put_libs "$st" "$p"
 	done
+	# Debian's busybox sh runs its own applets before searching PATH ("ip" would be busybox's
+	# even with iproute2's in /usr/bin): /bin/sh is dash when the host has it, as on Ubuntu.
+	[ -x "$st/usr/bin/dash" ] && ln -sf dash "$st/usr/bin/sh"
 
 	# Kernel modules: the wanted ones plus their dependencies, per modules.dep (which lists the
 	# full closure of each module), and a modules.dep for just those.
@@ -280,6 +310,10 @@ if [ ! -f "$BASE" ]; then
 	rm -rf "$WORK/base"
 	say "base part built in $(since "$t"): $(du -h "$BASE" | cut -f1)"
 fi
+# Copied while holding the lock: a run with other settings may replace the cached base.
+INITRD=$WORK/initrd
+cp "$BASE" "$INITRD"
+cp "$CACHE/base-$BASE_KEY.files" "$WORK/base.files"
 flock -u 9
 
 # ---------------------------------------------------------------- project part (every run)
@@ -297,7 +331,7 @@ for i in package.json package-lock.json dist bin test labs solutions node_module
 done
 excl=()
 for e in $NM_EXCLUDE; do excl+=("--exclude=./node_modules/$e"); done
-[ ${#items[@]} -gt 0 ] && tar -C "$PROJECT" -cf - ${excl[@]+"${excl[@]}"} --exclude=./test/vm "${items[@]/#/./}" | tar -C "$DEST" -xf -
+[ ${#items[@]} -gt 0 ] && tar -C "$PROJECT" -cf - ${excl[@]+"${excl[@]}"} "${items[@]/#/./}" | tar -C "$DEST" -xf -
 # build/Release: the helper executables and addons only (no object files).
 if [ -d "$PROJECT/build/Release" ]; then
 	mkdir -p "$DEST/build/Release"
@@ -311,7 +345,7 @@ if [ -d "$PROJECT/build/Release" ]; then
 		{ ldd "$f" 2>/dev/null || true; } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
 			while read -r lib; do
 				vl=$(vmpath "$lib")
-				grep -qxF "$vl" "$CACHE/base-$BASE_KEY.files" || [ -e "$PST$vl" ] || put "$PST" "$lib"
+				grep -qxF "$vl" "$WORK/base.files" || [ -e "$PST$vl" ] || put "$PST" "$lib"
 			done
 	done
 	say "build/Release: $n file(s)"
@@ -324,17 +358,16 @@ printf '%s\n' "$CMD" >"$PST/minicon-vm/cmd.sh"
 echo "$VMPROJECT" >"$PST/minicon-vm/project-dir"
 TOKEN=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$TOKEN" >"$PST/minicon-vm/token"
+[ -z "${MINICON_VM_DEBUG-}" ] || : >"$PST/minicon-vm/debug"
 {
 	echo "MINICON_VM=1"
-	while IFS='=' read -r name _; do
+	for name in $(compgen -e); do
 		case $name in MINICON_VM_*) continue ;; MINICON_* | CI | NODE_OPTIONS) ;; *) continue ;; esac
 		v=${!name}
 		printf "%s='%s'\n" "$name" "${v//\'/\'\\\'\'}"
-	done < <(env)
+	done
 } >"$PST/minicon-vm/env"
 # Appended to the base (at a 4-byte aligned offset): the kernel unpacks both, the later on top.
-INITRD=$WORK/initrd
-cp "$BASE" "$INITRD"
 pad=$(( (512 - $(stat -c %s "$INITRD") % 512) % 512 ))
 head -c "$pad" /dev/zero >>"$INITRD"
 (cd "$PST" && find . -mindepth 1 | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) >>"$INITRD"
@@ -344,19 +377,28 @@ say "project part ($VMPROJECT) packed in $(since "$t"): $(du -sh "$PST" | cut -f
 say "booting (timeout ${TIMEOUT}s); setup took $(since "$T0")"
 KERNEL=$KDIR/vmlinuz
 [ -f "$KDIR/vmlinux" ] && KERNEL=$KDIR/vmlinux
+KQUIET="quiet loglevel=3"
+[ -z "${MINICON_VM_DEBUG-}" ] || KQUIET="initcall_debug loglevel=3"
 LOG=$WORK/console.log
 T1=$(now)
-set +e
+# Kernel command line: cgroup v2 only; crypto self-tests and the kdf108 self-test (2 s under
+# TCG in 6.1) and CPU-bug mitigations off, for boot time.
+APPEND="console=ttyS0 $KQUIET panic=-1 cgroup_no_v1=all cryptomgr.notests"
+APPEND="$APPEND initcall_blacklist=crypto_kdf108_init mitigations=off rdinit=/init"
+mkfifo "$WORK/console"
+sed -u 's/\r$//' <"$WORK/console" | tee "$LOG" &
+TEE_PID=$!
 timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$SMP" -m "$MEM" \
 	-nodefaults -no-user-config -display none -vga none -monitor none \
 	-serial stdio -nic none -no-reboot \
-	-kernel "$KERNEL" -initrd "$INITRD" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all cryptomgr.notests mitigations=off rdinit=/init" \
-	</dev/null | sed -u 's/\r$//' | tee "$LOG"
-st=("${PIPESTATUS[@]}")
-set -e
-qrc=${st[0]}
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" \
+	</dev/null >"$WORK/console" &
+QEMU_PID=$!
+qrc=0
+wait "$QEMU_PID" || qrc=$?
+QEMU_PID=
+wait "$TEE_PID" || true
 [ -n "${MINICON_VM_KEEP_LOG-}" ] && cp "$LOG" "$MINICON_VM_KEEP_LOG"
 marker=$(grep -a "^MINICON-VM-EXIT=[0-9]* $TOKEN\$" "$LOG" | tail -n1 || true)
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then

@@ -168,7 +168,9 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   //    capabilities kept, then the final capability sets, no_new_privs, umask and cwd.
   if (spec.hostname !== undefined) steps.push(step(StepOp.SETHOSTNAME, `sethostname ${spec.hostname}`, [], [spec.hostname]));
   if (spec.domainname !== undefined) steps.push(step(StepOp.SETDOMAINNAME, `setdomainname ${spec.domainname}`, [], [spec.domainname]));
-  for (const r of proc.rlimits ?? []) steps.push(step(StepOp.SETRLIMIT, `setrlimit ${r.type} ${r.soft}:${r.hard}`, [RLIMITS[r.type], r.soft, r.hard]));
+  // RLIM_INFINITY is 2^64-1 in config.json (2^64 once parsed): -1 tells minicon-init "infinity"
+  const rlim = (v: number) => (v >= 2 ** 63 ? -1 : v);
+  for (const r of proc.rlimits ?? []) steps.push(step(StepOp.SETRLIMIT, `setrlimit ${r.type} ${r.soft}:${r.hard}`, [RLIMITS[r.type], rlim(r.soft), rlim(r.hard)]));
   const caps = proc.capabilities;
   if (caps) steps.push(step(StepOp.CAPS_BOUNDING, `keep ${(caps.bounding ?? []).length} capabilities in the bounding set`, [capabilityMask(caps.bounding ?? []), ctx.capLastCap]));
   steps.push(step(StepOp.KEEPCAPS, 'keep capabilities across the uid change', [1]));
