@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,7 +161,31 @@ Napi::Value WatchExit(const Napi::CallbackInfo &info) {
   });
 }
 
+// connectUnix(path, timeoutMs) -> fd: a blocking, close-on-exec stream socket connected to path,
+// with receive and send timeouts. The CLI speaks to a monitor with plain read/write on it.
+Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int ms = info[1].As<Napi::Number>().Int32Value();
+  struct sockaddr_un a = {};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return ErrnoError(env, "connect", ENAMETOOLONG);
+  memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoError(env, "socket", errno);
+  struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<struct sockaddr *>(&a), sizeof a) < 0) {
+    int err = errno;
+    close(fd);
+    return ErrnoError(env, "connect", err);
+  }
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("watchExit", Napi::Function::New(env, WatchExit));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));

@@ -1,6 +1,6 @@
 // Options shared by `create` and `run`, and their translation into CreateOptions.
 import { resolve } from 'path';
-import { createInterface } from 'readline';
+import { readSync } from 'fs';
 import type { CreateOptions } from '../runtime/container/create';
 import type { Step } from '../runtime/sync/protocol';
 import { Globals, Parsed, UsageError } from './command';
@@ -37,19 +37,18 @@ export function createOptions(args: Parsed, g: Globals, id: string, usage: strin
   };
 }
 
-/** --step: shows the next step and waits for Enter (or runs on when stdin ends). */
+/** --step: shows the next step and waits for Enter on stdin (or runs on once stdin has ended). */
 function stepPrompt() {
-  const rl = createInterface({ input: process.stdin });
-  const lines: string[] = [];
-  let waiting: (() => void) | undefined;
   let ended = false;
-  rl.on('line', (l) => { lines.push(l); waiting?.(); });
-  rl.on('close', () => { ended = true; waiting?.(); });
-  return async (index: number, step: Step, pid: number) => {
+  const buf = Buffer.alloc(1);
+  return (index: number, step: Step, pid: number) => {
     process.stderr.write(`step ${index + 1}: ${step.describe}\n  (container pid ${pid}: look at /proc/${pid}/ns, /proc/${pid}/mountinfo ...) press Enter to run it `);
-    if (!lines.length && !ended) await new Promise<void>((res) => { waiting = res; });
-    waiting = undefined;
-    lines.shift();
-    if (step.describe === 'wait for start' || step.describe.startsWith('execve')) rl.close();
+    while (!ended) {
+      let n = 0;
+      try { n = readSync(0, buf, 0, 1, null); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue; n = 0; }
+      if (n === 0) ended = true;
+      else if (buf[0] === 10) break;
+    }
+    if (ended) process.stderr.write('\n');
   };
 }

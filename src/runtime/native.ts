@@ -14,6 +14,8 @@ export interface NativeAddon {
   /** true once the process has exited; false after timeoutMs */
   pidfdWait(pidfd: number, timeoutMs: number): boolean;
   close(fd: number): void;
+  /** a blocking unix stream socket connected to path, with send/receive timeouts */
+  connectUnix(path: string, timeoutMs: number): number;
   /** posix_spawn of minicon-init in a new session, stdio as given, a socketpair end on its fd 3 */
   spawnInit(path: string, stdio: [number, number, number]): { pid: number; syncFd: number };
   /** reaps our child pid when it exits (pidfd on the loop); the returned function cancels the watch */

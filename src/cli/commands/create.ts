@@ -9,7 +9,7 @@ and its process waits for \`minicon start ID\`.\n\n${CONTAINER_HELP}`,
   options: CONTAINER_OPTIONS,
   async run(args, g) {
     const { create } = await import('../../runtime/container/create');
-    const { monitor } = await create(createOptions(args, g, needId(args, usage), usage));
+    const { monitor } = create(createOptions(args, g, needId(args, usage), usage));
     monitor.detach();
     return 0;
   },

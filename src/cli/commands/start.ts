@@ -7,7 +7,7 @@ export const command: Command = {
   options: {},
   async run(args, g) {
     const { start } = await import('../../runtime/container/start');
-    await start(g.root, needId(args, usage));
+    start(g.root, needId(args, usage));
     return 0;
   },
 };

@@ -10,9 +10,9 @@
 //   7. state.json phase "created"; --pid-file
 // A kill -9 of the CLI at any point leaves a state directory that `state` reports truthfully
 // (the child exits when it finds the sync socket closed before READY) and `delete --force` removes.
-import { readFileSync, writeFileSync } from 'fs';
+import { readFileSync, readSync, writeFileSync, writeSync } from 'fs';
 import { MiniconError, errnoName, fromNodeError, kernelError } from '../errors';
-import { cgroupsFromPaths, homeProcsFiles, openCgroups } from '../cgroups';
+import { homeProcsFiles, openCgroups } from '../cgroups';
 import type { CgroupManager } from '../cgroups/manager';
 import { loadSpec } from '../spec/validate';
 import type { Spec } from '../spec/types';
@@ -22,7 +22,7 @@ import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, PLAN_WAIT_GO, 
 import { readMountInfo } from '../../kernel/mountinfo';
 import { startTime } from '../../kernel/proc';
 import { writeIdMaps } from '../namespaces/idmap';
-import { Monitor, spawnMonitor } from './monitor';
+import { Monitor, spawnMonitor, waitForExit } from './monitor';
 import { runHooks } from './hooks';
 import { hintFor } from './hints';
 import { validateId } from './id';
@@ -36,8 +36,8 @@ export interface CreateOptions {
   pidFile?: string;
   /** receives one line per executed step (--trace) */
   trace?: (line: string) => void;
-  /** step mode: called before each step; the step runs when the promise resolves */
-  beforeStep?: (index: number, step: Step, pid: number) => Promise<void>;
+  /** step mode: called before each step; the step runs when it returns */
+  beforeStep?: (index: number, step: Step, pid: number) => void;
   /** called once pid 1 exists (run uses it to ask for start without waiting for READY) */
   onPid?: (pid: number) => void;
   /** the container's stdin, stdout, stderr (default: the CLI's own) */
@@ -46,7 +46,7 @@ export interface CreateOptions {
 
 export interface Created { record: ContainerRecord; monitor: Monitor; plan: Plan; spec: Spec }
 
-export async function create(opts: CreateOptions): Promise<Created> {
+export function create(opts: CreateOptions): Created {
   validateId(opts.id);
   const spec = loadSpec(opts.bundle);
   const capLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
@@ -71,7 +71,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
     monitor = spawnMonitor(opts.stdio);
     // pid 1 is born in the container's cgroups: the monitor clones it from there, then leaves
     cgroups.addProcess(monitor.pid);
-    await handshake(monitor, plan, spec, record, opts);
+    handshake(monitor, plan, spec, record, opts);
     record.phase = 'created';
     writeRecord(opts.root, record);
     if (opts.pidFile) {
@@ -79,7 +79,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
     }
     return { record, monitor, plan, spec };
   } catch (e) {
-    await undo(opts.root, opts.id, record, monitor, cgroups);
+    undo(opts.root, opts.id, record, monitor, cgroups);
     throw e;
   }
 }
@@ -98,25 +98,19 @@ function hierarchiesFor(spec: Spec): CgroupHierarchy[] {
   return out;
 }
 
-function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, opts: CreateOptions): Promise<void> {
-  const sock = monitor.sock;
-  const reader = new FrameReader();
+function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, opts: CreateOptions): void {
+  const fd = monitor.syncFd;
   const root = opts.root;
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    let queue = Promise.resolve();
-    const finish = (err?: Error) => {
-      if (done) return;
-      done = true;
-      sock.removeAllListeners('data');
-      err ? reject(err) : resolve();
-    };
-    monitor.exited.then(({ code, signal }) =>
-      finish(new MiniconError(`minicon-init ${signal ? `was killed by signal ${signal}` : `exited with status ${code}`} before the container was ready`, { step: 'create' })));
-    sock.on('error', () => { /* the close or the monitor's exit tells what happened */ });
-    // an ERROR frame may still be queued when the socket closes: let it be handled first
-    sock.on('close', () => { if (!done) setTimeout(() => finish(new MiniconError('minicon-init closed the sync socket before the container was ready', { step: 'create' })), 50).unref(); });
-    const handle = async (m: Message) => {
+  const reader = new FrameReader();
+  const buf = Buffer.alloc(65536);
+  writeSync(fd, encodePlan(plan));
+  for (;;) {
+    let n: number;
+    try { n = readSync(fd, buf); } catch (e) { throw fromNodeError('create: read the sync socket', e); }
+    if (n === 0) throw new MiniconError('minicon-init closed the sync socket before the container was ready', { step: 'create' });
+    let msgs: Message[];
+    try { msgs = reader.feed(buf.subarray(0, n)); } catch (e) { throw new MiniconError(`minicon-init: ${(e as Error).message}`); }
+    for (const m of msgs) {
       switch (m.type) {
         case SyncType.PID: {
           record.pid = m.pid;
@@ -126,11 +120,11 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
           opts.onPid?.(m.pid);
           if (plan.flags & PLAN_WAIT_GO) {
             const linux = spec.linux ?? {};
-            if ((linux.namespaces ?? []).some((n) => n.type === 'user' && !n.path)) writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
+            if ((linux.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)) writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
             const stateJson = JSON.stringify(ociState(record, Status.Creating));
             runHooks('prestart', spec.hooks?.prestart, stateJson);
             runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
-            sock.write(encodeGo(stateJson));
+            writeSync(fd, encodeGo(stateJson));
           }
           break;
         }
@@ -138,40 +132,31 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
           opts.trace?.(`step ${String(m.index + 1).padStart(2)} ${(Number(m.ns) / 1e6).toFixed(3).padStart(7)} ms  ${plan.steps[m.index]?.describe ?? '?'}`);
           break;
         case SyncType.PAUSED:
-          await opts.beforeStep?.(m.index, plan.steps[m.index], record.pid!);
-          sock.write(frame(SyncType.CONTINUE));
+          opts.beforeStep?.(m.index, plan.steps[m.index], record.pid!);
+          writeSync(fd, frame(SyncType.CONTINUE));
           break;
         case SyncType.READY:
           opts.trace?.(`ready ${(Number(m.ns) / 1e6).toFixed(3)} ms after clone; waiting for start`);
-          finish();
-          break;
+          return;
         case SyncType.ERROR: {
           const st = plan.steps[m.index];
           const errno = errnoName(m.errno);
-          const where = m.syscall === 'read' || m.syscall === 'decode' || !st ? 'minicon-init' : `step ${m.index + 1} (${st.describe})`;
-          finish(kernelError(where, m.syscall, m.path || undefined, errno, hintFor(m.syscall, errno)));
-          break;
+          const where = m.syscall === 'read' || m.syscall === 'decode' || m.syscall === 'write' && !st ? 'minicon-init' : `step ${m.index + 1} (${st?.describe ?? '?'})`;
+          throw kernelError(where, m.syscall, m.path || undefined, errno, hintFor(m.syscall, errno));
         }
       }
-    };
-    sock.on('data', (chunk: Buffer) => {
-      let msgs: Message[];
-      try { msgs = reader.feed(chunk); } catch (e) { finish(new MiniconError(`minicon-init: ${(e as Error).message}`)); return; }
-      for (const m of msgs) queue = queue.then(() => (done ? undefined : handle(m))).catch((e) => finish(e as Error));
-    });
-    sock.write(encodePlan(plan));
-  });
+    }
+  }
 }
 
 /** Takes back everything create did: the container's processes, its cgroups, its state directory. */
-async function undo(root: string, id: string, record: ContainerRecord, monitor: Monitor | undefined, cgroups: CgroupManager | undefined) {
+function undo(root: string, id: string, record: ContainerRecord, monitor: Monitor | undefined, cgroups: CgroupManager): void {
   if (record.pid) { try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone already */ } }
   if (monitor) {
-    monitor.sock.destroy();
-    if (!record.pid && !monitor.hasExited()) { try { process.kill(monitor.pid, 'SIGKILL'); } catch { /* gone */ } }
-    await monitor.exited;
+    monitor.closeSync(); // minicon-init, if still waiting for PLAN or GO, gives up on EOF
+    waitForExit(monitor.pid, 5000);
   }
-  try { (cgroups ?? cgroupsFromPaths(record.cgroup.layout, record.cgroup.paths)).destroy(); } catch { /* reported by delete --force if it persists */ }
+  try { cgroups.destroy(); } catch { /* reported by delete --force if it persists */ }
   removeStateDir(root, id);
 }
 

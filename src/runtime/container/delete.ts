@@ -4,7 +4,7 @@
 import { MiniconError } from '../errors';
 import { cgroupsFromPaths } from '../cgroups';
 import { commandLine, isSameProcess } from '../../kernel/proc';
-import { native } from '../native';
+import { waitForExit } from './monitor';
 import { runHooks } from './hooks';
 import { signalPid } from './kill';
 import { canDelete, Status } from './status';
@@ -37,9 +37,5 @@ export function remove(root: string, id: string, force = false, warn: (msg: stri
 }
 
 function waitGone(pid: number, startTime: string | undefined, timeoutMs: number): void {
-  if (!isSameProcess(pid, startTime)) return;
-  const n = native();
-  let fd: number;
-  try { fd = n.pidfdOpen(pid); } catch { return; }
-  try { n.pidfdWait(fd, timeoutMs); } finally { n.close(fd); }
+  if (isSameProcess(pid, startTime)) waitForExit(pid, timeoutMs);
 }

@@ -13,28 +13,24 @@ import { readExit } from './store';
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
-  let started: Promise<void> | undefined;
-  const earlyStart = () => {
-    started = requestStart(opts.root, opts.id);
-    started.catch(() => { /* awaited below; create's own error wins if both fail */ });
-  };
+  let started: (() => void) | undefined;
   // step mode pauses before each step: start only once the person has stepped through
-  const { record, monitor } = await create({ ...opts, onPid: opts.beforeStep ? undefined : earlyStart });
-  if (!started) earlyStart();
-  if (opts.detach) {
-    try { await started; runPoststart(record); } catch (e) { remove(opts.root, opts.id, true); throw e; }
+  const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : () => { started = requestStart(opts.root, opts.id); } });
+  try {
+    (started ?? requestStart(opts.root, opts.id))();
+    runPoststart(record);
+  } catch (e) {
     monitor.detach();
-    return 0;
+    remove(opts.root, opts.id, true);
+    throw e;
   }
-  monitor.sock.destroy();
-  const exited = monitor.exited.then(({ code, signal }) => code ?? 128 + (signal ?? 0));
+  if (opts.detach) { monitor.detach(); return 0; }
+  monitor.closeSync();
   const forward = (sig: NodeJS.Signals) => { try { signalPid(record.pid!, record.pidStartTime, constants.signals[sig]); } catch { /* exited */ } };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    await started;
-    runPoststart(record);
-    const code = await exited;
-    return readExit(opts.root, opts.id)?.exitCode ?? code;
+    const { code, signal } = await monitor.exited;
+    return readExit(opts.root, opts.id)?.exitCode ?? code ?? 128 + (signal ?? 0);
   } finally {
     for (const s of FORWARDED) process.removeListener(s, forward);
     remove(opts.root, opts.id, true);

@@ -2,16 +2,16 @@
 import { kernelError, MiniconError } from '../errors';
 import { cgroupsFromPaths } from '../cgroups';
 import { hintFor } from './hints';
-import { ask } from './monitor-client';
+import { send } from './monitor-client';
 import { runHooks } from './hooks';
 import { canStart, Status } from './status';
 import { ContainerRecord, ociState, readRecord, stateDir, status } from './store';
 
-export async function start(root: string, id: string): Promise<ContainerRecord> {
+export function start(root: string, id: string): ContainerRecord {
   const rec = readRecord(root, id);
   const st = status(root, rec, () => cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths).isFrozen());
   if (!canStart(st)) throw new MiniconError(`cannot start container "${id}": it is ${st}`, { hint: st === Status.Stopped ? `\`minicon delete ${id}\`, then create it again` : undefined });
-  await requestStart(root, id);
+  requestStart(root, id)();
   runPoststart(rec);
   return rec;
 }
@@ -26,14 +26,20 @@ const START_REFUSALS: Record<string, string> = {
   'exited-before-start': 'its process exited before it could start',
 };
 
-/** Asks the monitor to let pid 1 execve; resolves once execve succeeded. */
-export async function requestStart(root: string, id: string): Promise<void> {
-  const reply = await ask(stateDir(root, id), 'start');
-  if (reply === 'ok') return;
-  // "error <errno> <ERRNAME> <step index> <syscall> <path>"
-  const [word, , errname, index, syscall, ...path] = reply.split(' ');
-  if (word !== 'error' || !syscall) throw new MiniconError(`start: the monitor answered "${reply}"`);
-  const p = path.join(' ');
-  if (syscall === 'start') throw new MiniconError(`cannot start container "${id}": ${START_REFUSALS[p] ?? p}`, { errno: errname });
-  throw kernelError(`start: step ${Number(index) + 1}`, syscall, p === '-' ? undefined : p, errname, hintFor(syscall, errname));
+/**
+ * Asks the monitor now to let pid 1 execve; the returned function waits for the answer and throws
+ * if execve did not happen. (`run` asks as soon as pid 1 exists and waits after READY.)
+ */
+export function requestStart(root: string, id: string): () => void {
+  const request = send(stateDir(root, id), 'start');
+  return () => {
+    const reply = request.reply();
+    if (reply === 'ok') return;
+    // "error <errno> <ERRNAME> <step index> <syscall> <path>"
+    const [word, , errname, index, syscall, ...path] = reply.split(' ');
+    if (word !== 'error' || !syscall) throw new MiniconError(`start: the monitor answered "${reply}"`);
+    const p = path.join(' ');
+    if (syscall === 'start') throw new MiniconError(`cannot start container "${id}": ${START_REFUSALS[p] ?? p}`, { errno: errname });
+    throw kernelError(`start: step ${Number(index) + 1}`, syscall, p === '-' ? undefined : p, errname, hintFor(syscall, errname));
+  };
 }
