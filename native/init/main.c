@@ -9,7 +9,7 @@
  *   3. join the pid namespace given by path, if any (it applies to children only)
  *   4. clone3(new namespaces | CLONE_PIDFD): the child is the container's pid 1, born in the
  *      container's cgroups (the runtime put the monitor there); the monitor returns to its own
- *   5. send PID; with PLAN_WAIT_GO the runtime writes uid/gid maps, runs prestart/createRuntime
+ *   5. send PID (pid 1 waits until it is sent, so PID comes first on the socket); with PLAN_WAIT_GO the runtime writes uid/gid maps, runs prestart/createRuntime
  *      hooks and sends GO to the child directly (the monitor has closed its copy of fd 3)
  *   6. the child runs the steps (mounts, pivot_root, hostname, rlimits, ids, caps, ...), reports
  *      each, sends READY and waits for the start byte; then startContainer hooks and execve
@@ -40,6 +40,8 @@ static int monitor_main(void) {
   /* fds 0-2 must be taken, or the pipes below would land there and be lost to the dup2s after clone */
   for (int fd = 0; fd < 3; fd++)
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return 1;
+  /* nothing the caller left open beyond stdio and the sync socket reaches the container */
+  syscall(SYS_close_range, SYNC_FD + 1, ~0U, 0);
   uint16_t type;
   uint8_t *payload;
   uint32_t len;
@@ -54,8 +56,10 @@ static int monitor_main(void) {
     if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return fail(0, "setns", plan.pidns_path);
     close(fd);
   }
-  int start[2], status[2];
-  if (pipe2(start, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) return fail(0, "pipe2", NULL);
+  /* start: the monitor releases pid 1 to execve; status: pid 1's errors after start and EXEC;
+   * pid_sent: pid 1 writes nothing on the sync socket before the monitor's PID is on it */
+  int start[2], status[2], pid_sent[2];
+  if (pipe2(start, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(pid_sent, O_CLOEXEC) < 0) return fail(0, "pipe2", NULL);
   struct clone_args args = {
     .flags = plan.clone_flags | CLONE_PIDFD,
     .pidfd = (uint64_t)(uintptr_t)&m.pidfd,
@@ -67,16 +71,25 @@ static int monitor_main(void) {
   if (pid == 0) {
     close(start[1]);
     close(status[0]);
+    close(pid_sent[1]);
     close(m.listen_fd);
+    char x;
+    if (read(pid_sent[0], &x, 1) != 1) _exit(1);
+    close(pid_sent[0]);
     child_main(&plan, start[0], status[1], t0);
   }
   m.pid = (pid_t)pid;
+  close(pid_sent[0]);
+  uint8_t b[4] = { pid & 0xff, pid >> 8 & 0xff, pid >> 16 & 0xff, pid >> 24 & 0xff };
+  if (sync_write(SYNC_FD, SYNC_PID, b, 4) < 0 || write(pid_sent[1], "p", 1) != 1) { kill(m.pid, SIGKILL); return 1; }
+  close(pid_sent[1]);
   /* back to the runtime's cgroups: the monitor is not part of the container */
   char self[16];
   int n = snprintf(self, sizeof self, "%d", getpid());
   for (uint32_t i = 0; i < plan.nhome; i++) {
     int fd = open(plan.home[i], O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, self, (size_t)n) != n) {
+      /* pid 1 may already be talking on the sync socket: stop it, then say why */
       int err = errno;
       kill(m.pid, SIGKILL);
       errno = err;
@@ -88,8 +101,6 @@ static int monitor_main(void) {
   close(status[1]);
   m.start_fd = start[1];
   m.status_fd = status[0];
-  uint8_t b[4] = { pid & 0xff, pid >> 8 & 0xff, pid >> 16 & 0xff, pid >> 24 & 0xff };
-  sync_write(SYNC_FD, SYNC_PID, b, 4);
   close(SYNC_FD);
   /* The container owns the stdio it inherited; the monitor keeps none of it open, so a reader
    * of the container's output sees EOF when the container, not the monitor, is done. */

@@ -37,12 +37,15 @@ int open_in_root(int rootfd, const char *path, enum create_kind kind) {
     if (end) { *end = 0; last = end[1 + strspn(end + 1, "/")] == 0; }
     int next = openat2_in_root(rootfd, buf); /* the prefix so far, resolved from the root */
     if (next < 0 && errno == ENOENT) {
+      int made;
       if (last && kind == CREATE_FILE) {
-        int f = openat(parent, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f >= 0) close(f);
+        made = openat(parent, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (made >= 0) close(made);
       } else {
-        mkdirat(parent, p, 0755);
+        made = mkdirat(parent, p, 0755);
       }
+      /* EEXIST: made meanwhile, or a dangling symlink; the lookup below tells which */
+      if (made < 0 && errno != EEXIST) { int err = errno; close(parent); free(buf); errno = err; return -1; }
       next = openat2_in_root(rootfd, buf);
     }
     close(parent);

@@ -17,7 +17,7 @@ import type { CgroupManager } from '../cgroups/manager';
 import { loadSpec } from '../spec/validate';
 import type { Spec } from '../spec/types';
 import { buildPlan, CgroupHierarchy } from '../plan/build';
-import { DEFAULT_DEVICE_RULES } from '../plan/devices';
+import { deviceRules } from '../plan/devices';
 import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, PLAN_WAIT_GO, Step, SyncType } from '../sync/protocol';
 import { readMountInfo } from '../../kernel/mountinfo';
 import { startTime } from '../../kernel/proc';
@@ -67,7 +67,7 @@ export function create(opts: CreateOptions): Created {
     writeRecord(opts.root, record);
     cgroups.create();
     const resources = spec.linux?.resources ?? {};
-    cgroups.apply({ ...resources, devices: [...(resources.devices ?? []), ...DEFAULT_DEVICE_RULES] });
+    cgroups.apply({ ...resources, devices: deviceRules(resources.devices, spec.linux?.devices) });
     monitor = spawnMonitor(opts.stdio);
     // pid 1 is born in the container's cgroups: the monitor clones it from there, then leaves
     cgroups.addProcess(monitor.pid);

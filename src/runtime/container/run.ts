@@ -14,8 +14,12 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
   let started: (() => void) | undefined;
+  const askEarly = () => {
+    // if pid 1 has failed already the monitor may be gone: then create's own error is the one to tell
+    try { started = requestStart(opts.root, opts.id); } catch (e) { started = () => { throw e; }; }
+  };
   // step mode pauses before each step: start only once the person has stepped through
-  const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : () => { started = requestStart(opts.root, opts.id); } });
+  const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : askEarly });
   try {
     (started ?? requestStart(opts.root, opts.id))();
     runPoststart(record);

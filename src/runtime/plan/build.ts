@@ -120,6 +120,12 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     const later = created.filter((n) => n.type !== 'pid' && n.type !== 'cgroup').reduce((f, n) => f | NAMESPACES[n.type].flag, 0);
     if (later) steps.push(step(StepOp.UNSHARE, `unshare ${created.filter((n) => n.type !== 'pid' && n.type !== 'cgroup').map((n) => n.type).join(', ')} namespaces`, [later]));
   }
+  // In a new user namespace we start as the overflow ids until the maps exist (GO); become the
+  // namespace's root, or files created on filesystems mounted inside it would have no owner.
+  if (created.some((n) => n.type === 'user')) {
+    steps.push(step(StepOp.SETRESGID, 'setresgid 0 (root of the new user namespace)', [0]));
+    steps.push(step(StepOp.SETRESUID, 'setresuid 0 (root of the new user namespace)', [0]));
+  }
   if (created.some((n) => n.type === 'cgroup')) steps.push(step(StepOp.UNSHARE, 'unshare the cgroup namespace (rooted at the container cgroup)', [CLONE.NEWCGROUP]));
 
   if (proc.oomScoreAdj !== undefined) steps.push(step(StepOp.WRITE_FILE, `oom_score_adj = ${proc.oomScoreAdj}`, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]));
@@ -160,7 +166,8 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   for (const p of linux.maskedPaths ?? []) steps.push(step(StepOp.MASK, `mask ${p}`, [], [p]));
   for (const p of linux.readonlyPaths ?? []) steps.push(step(StepOp.READONLY, `make ${p} read-only`, [], [p]));
   if (spec.root!.readonly) steps.push(step(StepOp.MOUNT, 'remount / read-only', [MS.REMOUNT | MS.BIND | MS.RDONLY, 0, CREATE.none], ['', '/', '', '']));
-  if (linux.rootfsPropagation && PROPAGATION[linux.rootfsPropagation] & MS.SHARED) {
+  // the propagation asked for the container's / (the old root was only made private or slave)
+  if (linux.rootfsPropagation && !(PROPAGATION[linux.rootfsPropagation] & MS.PRIVATE)) {
     steps.push(step(StepOp.MOUNT, `make / ${linux.rootfsPropagation}`, [PROPAGATION[linux.rootfsPropagation], 0, CREATE.none], ['', '/', '', '']));
   }
 

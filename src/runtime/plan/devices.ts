@@ -26,3 +26,13 @@ export const DEFAULT_DEVICE_RULES: DeviceRule[] = [
   { allow: true, type: 'c', major: 136, minor: null, access: 'rwm' }, // /dev/pts/*
   { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' }, // /dev/net/tun
 ];
+
+/** The device-cgroup rules for a spec: its own, then the defaults, then each of linux.devices
+ *  (the OCI spec says listed devices MUST be available; runc allows each one). */
+export function deviceRules(own: DeviceRule[] = [], listed: Device[] = []): DeviceRule[] {
+  return [
+    ...own,
+    ...DEFAULT_DEVICE_RULES,
+    ...listed.filter((d) => d.type !== 'p').map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' })),
+  ];
+}
