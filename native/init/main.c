@@ -29,9 +29,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static int listening; /* ctl.sock exists in our cwd (the state directory) */
+
 static int fail(uint32_t index, const char *sys, const char *path) {
   int err = errno;
   send_error(SYNC_FD, index, err, sys, path);
+  if (listening) unlink("ctl.sock");
   return 1;
 }
 
@@ -51,6 +54,7 @@ static int monitor_main(void) {
   if (chdir(plan.state_dir) < 0) return fail(0, "chdir", plan.state_dir);
   struct monitor m = { .listen_fd = -1, .start_fd = -1, .status_fd = -1, .pidfd = -1 };
   if ((m.listen_fd = monitor_listen()) < 0) return fail(0, "bind", "ctl.sock");
+  listening = 1;
   if (*plan.pidns_path) {
     int fd = open(plan.pidns_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return fail(0, "setns", plan.pidns_path);
@@ -81,7 +85,7 @@ static int monitor_main(void) {
   m.pid = (pid_t)pid;
   close(pid_sent[0]);
   uint8_t b[4] = { pid & 0xff, pid >> 8 & 0xff, pid >> 16 & 0xff, pid >> 24 & 0xff };
-  if (sync_write(SYNC_FD, SYNC_PID, b, 4) < 0 || write(pid_sent[1], "p", 1) != 1) { kill(m.pid, SIGKILL); return 1; }
+  if (sync_write(SYNC_FD, SYNC_PID, b, 4) < 0 || write(pid_sent[1], "p", 1) != 1) { kill(m.pid, SIGKILL); unlink("ctl.sock"); return 1; }
   close(pid_sent[1]);
   /* back to the runtime's cgroups: the monitor is not part of the container */
   char self[16];

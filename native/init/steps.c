@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -46,6 +47,21 @@ struct ctx {
 
 static int proc_fd_path(char *buf, size_t n, int fd) { return snprintf(buf, n, "/proc/self/fd/%d", fd); }
 
+/* A remount must repeat the flags a mount already has that a user namespace may not clear
+ * (nosuid, nodev, noexec, the atime flags): else EPERM. runc does the same. */
+static unsigned long locked_flags(const char *path) {
+  struct statvfs st;
+  if (statvfs(path, &st) < 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
 static int step_mount(struct ctx *c, struct step *s) {
   const char *src = s->strs[0], *target = s->strs[1], *fstype = s->strs[2], *data = s->strs[3];
   unsigned long flags = (unsigned long)s->ints[0];
@@ -61,6 +77,7 @@ static int step_mount(struct ctx *c, struct step *s) {
     proc_fd_path(fdpath, sizeof fdpath, fd);
     where = fdpath;
   }
+  if (flags & MS_REMOUNT) flags |= locked_flags(where);
   int rc = mount(*src ? src : NULL, where, *fstype ? fstype : NULL, flags, *data ? data : NULL);
   int saved = errno;
   if (fd >= 0) close(fd);
@@ -149,10 +166,7 @@ static int step_mask(struct ctx *c, struct step *s) {
 static int step_readonly(struct ctx *c, struct step *s) {
   const char *p = s->strs[0];
   if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) { if (errno == ENOENT) return 0; FAIL("mount", p); }
-  if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-    /* keep flags the mount already has that an unprivileged remount may not clear */
-    if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) FAIL("mount", p);
-  }
+  if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | locked_flags(p), NULL) < 0) FAIL("mount", p);
   return 0;
 }
 
@@ -326,7 +340,8 @@ void child_main(struct plan *plan, int start_fd, int status_fd, uint64_t clone_n
   }
   for (uint32_t i = 0; i < plan->nsteps; i++) {
     struct step *s = &plan->steps[i];
-    if ((plan->flags & PLAN_STEP_MODE) && c->report_fd >= 0) {
+    /* step mode talks to the runtime: only until READY (after it, report_fd is the monitor's pipe) */
+    if ((plan->flags & PLAN_STEP_MODE) && c->report_fd == SYNC_FD) {
       uint8_t b[4] = { i & 0xff, i >> 8 & 0xff, i >> 16 & 0xff, i >> 24 };
       if (sync_write(c->report_fd, SYNC_PAUSED, b, 4) < 0) _exit(1);
       uint8_t *p;

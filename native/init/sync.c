@@ -95,6 +95,24 @@ char *rd_str(struct reader *r) {
   return s;
 }
 
+/* The fewest ints and strings each op reads (see enum step_op); EXEC and HOOK are checked below. */
+static const struct { uint8_t ints, strs; } operands[OP_MAX] = {
+  [OP_SETNS] = { 1, 1 }, [OP_UNSHARE] = { 1, 0 }, [OP_MOUNT] = { 3, 4 }, [OP_BIND_ROOTFS] = { 0, 1 },
+  [OP_MKDIR] = { 1, 1 }, [OP_MKNOD] = { 5, 1 }, [OP_SYMLINK] = { 0, 2 }, [OP_PIVOT_ROOT] = { 0, 0 },
+  [OP_MASK] = { 0, 1 }, [OP_READONLY] = { 0, 1 }, [OP_WRITE_FILE] = { 1, 2 }, [OP_SETHOSTNAME] = { 0, 1 },
+  [OP_SETDOMAINNAME] = { 0, 1 }, [OP_SETRLIMIT] = { 3, 0 }, [OP_CHDIR] = { 0, 1 }, [OP_UMASK] = { 1, 0 },
+  [OP_CAPS_BOUNDING] = { 2, 0 }, [OP_KEEPCAPS] = { 1, 0 }, [OP_SETGROUPS] = { 0, 0 }, [OP_SETRESGID] = { 1, 0 },
+  [OP_SETRESUID] = { 1, 0 }, [OP_CAPS] = { 5, 0 }, [OP_NO_NEW_PRIVS] = { 0, 0 }, [OP_HOOK] = { 2, 1 },
+  [OP_WAIT_START] = { 0, 0 }, [OP_EXEC] = { 1, 1 },
+};
+
+static int operands_ok(const struct step *s) {
+  if (s->nints < operands[s->op].ints || s->nstrs < operands[s->op].strs) return 0;
+  if (s->op == OP_EXEC) return s->ints[0] >= 1 && s->ints[0] <= s->nstrs;          /* args, then env */
+  if (s->op == OP_HOOK) return s->ints[1] >= 0 && s->ints[1] <= s->nstrs - 1;      /* path, args, env */
+  return 1;
+}
+
 int plan_decode(const uint8_t *payload, uint32_t len, struct plan *out) {
   struct reader r = { payload, len, 0 };
   memset(out, 0, sizeof *out);
@@ -124,6 +142,7 @@ int plan_decode(const uint8_t *payload, uint32_t len, struct plan *out) {
     if (!s->ints || !s->strs) goto bad;
     for (uint16_t k = 0; k < s->nints; k++) s->ints[k] = (int64_t)rd_u64(&r);
     for (uint16_t k = 0; k < s->nstrs; k++) if (!(s->strs[k] = rd_str(&r))) goto bad;
+    if (!operands_ok(s)) goto bad;
   }
   if (r.bad || r.left != 0) goto bad;
   return 0;

@@ -3,6 +3,7 @@
 import { parseArgs } from 'util';
 import { Command, Globals, UsageError } from './command';
 import { reportError } from './output';
+import { MiniconError } from '../runtime/errors';
 
 /** name -> one-line summary and loader; the order is the order of --help. Static requires, so the
  *  bundler sees every command; each is evaluated only when its command runs. */
@@ -78,6 +79,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     reportError(g, e);
     if (e instanceof UsageError) process.stderr.write(`usage: minicon ${e.usage.split('\n')[0].replace(/^Usage: minicon /, '')}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError ? 2 : e instanceof MiniconError ? e.detail.exitCode ?? 1 : 1;
   }
 }

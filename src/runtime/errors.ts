@@ -20,6 +20,8 @@ export interface ErrorDetail {
   errno?: string;
   /** what to do about it */
   hint?: string;
+  /** the exit status the CLI should end with (default 1): `run` of a missing command ends 127 */
+  exitCode?: number;
 }
 
 export class MiniconError extends Error {

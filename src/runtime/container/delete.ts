@@ -2,25 +2,22 @@
 // no process, no cgroup, no state directory. Works on half-made containers too (a CLI killed during
 // create), which is what --force is for.
 import { MiniconError } from '../errors';
-import { cgroupsFromPaths } from '../cgroups';
 import { commandLine, isSameProcess } from '../../kernel/proc';
 import { waitForExit } from './monitor';
 import { runHooks } from './hooks';
 import { signalPid } from './kill';
 import { canDelete, Status } from './status';
-import { ociState, readRecord, removeStateDir, status } from './store';
+import { ociState, openContainer, removeStateDir } from './store';
 
 export function remove(root: string, id: string, force = false, warn: (msg: string) => void = () => {}): void {
-  const rec = readRecord(root, id);
-  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
-  const st = status(root, rec, () => cg.isFrozen());
+  const { rec, cg, status: st } = openContainer(root, id);
   if (!canDelete(st) && !force) {
     throw new MiniconError(`cannot delete container "${id}": it is ${st}`, { hint: `stop it first (\`minicon kill ${id} KILL\`) or use \`minicon delete --force ${id}\`` });
   }
+  // the cgroup holds every process of the container (frozen while signalled, so none escapes by
+  // forking); with --force it is emptied whatever the status says, since its rmdir needs that
+  if (force) { try { cg.kill('SIGKILL'); } catch { /* no cgroup left */ } }
   if (st !== Status.Stopped) {
-    // the cgroup holds every process of the container (frozen while signalled, so none escapes by
-    // forking); pid 1 is signalled too in case it never joined (a CLI killed during create)
-    cg.kill('SIGKILL');
     if (rec.pid !== undefined) { try { signalPid(rec.pid, rec.pidStartTime, 9); } catch { /* gone */ } }
     if (st === Status.Paused) cg.thaw(); // frozen tasks cannot act on SIGKILL until thawed
     if (rec.pid !== undefined) waitGone(rec.pid, rec.pidStartTime, 5000);

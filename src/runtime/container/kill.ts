@@ -2,11 +2,10 @@
 // every process in its cgroup.
 import { constants } from 'os';
 import { MiniconError, kernelError } from '../errors';
-import { cgroupsFromPaths } from '../cgroups';
 import { startTime } from '../../kernel/proc';
 import { native } from '../native';
 import { canKill } from './status';
-import { readRecord, status } from './store';
+import { openContainer } from './store';
 
 /** "KILL", "SIGKILL", "kill", "9" -> 9 */
 export function parseSignal(s: string): number {
@@ -22,9 +21,7 @@ export function parseSignal(s: string): number {
 }
 
 export function kill(root: string, id: string, signal: number, all = false): void {
-  const rec = readRecord(root, id);
-  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
-  const st = status(root, rec, () => cg.isFrozen());
+  const { rec, cg, status: st } = openContainer(root, id);
   if (!canKill(st)) throw new MiniconError(`cannot kill container "${id}": it is ${st}`);
   if (all) { cg.kill(signal); return; }
   signalPid(rec.pid!, rec.pidStartTime, signal);

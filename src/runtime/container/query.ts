@@ -1,14 +1,12 @@
-// Read-only commands: `state`, `list`, `ps`.
-import { cgroupsFromPaths } from '../cgroups';
+// Read-only commands (`state`, `list`, `ps`) and the freezer (`pause`, `resume`).
 import { commandLine } from '../../kernel/proc';
 import { MiniconError } from '../errors';
-import { listIds, ociState, readRecord, status } from './store';
-import { Status } from './status';
+import { listIds, ociState, openContainer } from './store';
+import { canPause, canResume, Status } from './status';
 
 export function stateOf(root: string, id: string) {
-  const rec = readRecord(root, id);
-  const st = status(root, rec, () => cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths).isFrozen());
-  return ociState(rec, st);
+  const { rec, status } = openContainer(root, id);
+  return ociState(rec, status);
 }
 
 export function list(root: string) {
@@ -20,24 +18,19 @@ export function list(root: string) {
 }
 
 export function processes(root: string, id: string): { pid: number; args: string[] }[] {
-  const rec = readRecord(root, id);
-  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
-  if (status(root, rec, () => cg.isFrozen()) === Status.Stopped) throw new MiniconError(`container "${id}" is not running`);
+  const { cg, status } = openContainer(root, id);
+  if (status === Status.Stopped) throw new MiniconError(`container "${id}" is not running`);
   return cg.pids().sort((a, b) => a - b).map((pid) => ({ pid, args: commandLine(pid) }));
 }
 
 export function pause(root: string, id: string): void {
-  const rec = readRecord(root, id);
-  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
-  const st = status(root, rec, () => cg.isFrozen());
-  if (st !== Status.Running) throw new MiniconError(`cannot pause container "${id}": it is ${st}`);
+  const { cg, status } = openContainer(root, id);
+  if (!canPause(status)) throw new MiniconError(`cannot pause container "${id}": it is ${status}`);
   cg.freeze();
 }
 
 export function resume(root: string, id: string): void {
-  const rec = readRecord(root, id);
-  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
-  const st = status(root, rec, () => cg.isFrozen());
-  if (st !== Status.Paused) throw new MiniconError(`cannot resume container "${id}": it is ${st}`);
+  const { cg, status } = openContainer(root, id);
+  if (!canResume(status)) throw new MiniconError(`cannot resume container "${id}": it is ${status}`);
   cg.thaw();
 }

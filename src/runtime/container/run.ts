@@ -9,6 +9,7 @@ import { requestStart, runPoststart } from './start';
 import { remove } from './delete';
 import { signalPid } from './kill';
 import { readExit } from './store';
+import { MiniconError } from '../errors';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -24,8 +25,12 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
     (started ?? requestStart(opts.root, opts.id))();
     runPoststart(record);
   } catch (e) {
+    // execve failed or pid 1 died before it: the container's own status (127 for a command not
+    // found, 126 for one that cannot run) is the status of `run`, as for a shell
+    const exit = await Promise.race([monitor.exited, new Promise((res) => setTimeout(res, 2000).unref())]).then(() => readExit(opts.root, opts.id));
     monitor.detach();
     remove(opts.root, opts.id, true);
+    if (e instanceof MiniconError && exit && exit.exitCode !== 0) e.detail.exitCode = exit.exitCode;
     throw e;
   }
   if (opts.detach) { monitor.detach(); return 0; }

@@ -1,15 +1,13 @@
 // `start`: releases a created container to execve, through its monitor.
 import { kernelError, MiniconError } from '../errors';
-import { cgroupsFromPaths } from '../cgroups';
 import { hintFor } from './hints';
 import { send } from './monitor-client';
 import { runHooks } from './hooks';
 import { canStart, Status } from './status';
-import { ContainerRecord, ociState, readRecord, stateDir, status } from './store';
+import { ContainerRecord, ociState, openContainer, stateDir } from './store';
 
 export function start(root: string, id: string): ContainerRecord {
-  const rec = readRecord(root, id);
-  const st = status(root, rec, () => cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths).isFrozen());
+  const { rec, status: st } = openContainer(root, id);
   if (!canStart(st)) throw new MiniconError(`cannot start container "${id}": it is ${st}`, { hint: st === Status.Stopped ? `\`minicon delete ${id}\`, then create it again` : undefined });
   requestStart(root, id)();
   runPoststart(rec);

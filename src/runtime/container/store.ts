@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { MiniconError, fromNodeError } from '../errors';
-import type { Layout } from '../cgroups/manager';
+import type { CgroupManager, Layout } from '../cgroups/manager';
+import { cgroupsFromPaths } from '../cgroups';
 import type { Hooks, OciState } from '../spec/types';
 import { isSameProcess } from '../../kernel/proc';
 import { Status } from './status';
@@ -78,12 +79,25 @@ export function readExit(root: string, id: string): ExitRecord | undefined {
   try { return JSON.parse(readFileSync(join(stateDir(root, id), 'exit.json'), 'utf8')) as ExitRecord; } catch { return undefined; }
 }
 
-export function status(root: string, rec: ContainerRecord, isFrozen: () => boolean): Status {
+export function status(root: string, rec: ContainerRecord, cg: CgroupManager): Status {
   if (readExit(root, rec.id)) return Status.Stopped;
-  if (rec.pid === undefined || !isSameProcess(rec.pid, rec.pidStartTime)) return Status.Stopped;
+  // no pid recorded (the CLI died before PID): only the cgroup can tell whether pid 1 lives
+  if (rec.pid === undefined) return Object.keys(rec.cgroup.paths).length && safePids(cg).length ? Status.Creating : Status.Stopped;
+  if (!isSameProcess(rec.pid, rec.pidStartTime)) return Status.Stopped;
   if (rec.phase === 'creating') return Status.Creating;
   if (!existsSync(join(stateDir(root, rec.id), 'started'))) return Status.Created;
-  return isFrozen() ? Status.Paused : Status.Running;
+  return cg.isFrozen() ? Status.Paused : Status.Running;
+}
+
+function safePids(cg: CgroupManager): number[] {
+  try { return cg.pids(); } catch { return []; }
+}
+
+/** A container's record, its cgroups and its status: what every lifecycle command starts from. */
+export function openContainer(root: string, id: string): { rec: ContainerRecord; cg: CgroupManager; status: Status } {
+  const rec = readRecord(root, id);
+  const cg = cgroupsFromPaths(rec.cgroup.layout, rec.cgroup.paths);
+  return { rec, cg, status: status(root, rec, cg) };
 }
 
 export function ociState(rec: ContainerRecord, st: Status): OciState & Record<string, unknown> {
