@@ -14,7 +14,11 @@
 static int openat2_in_root(int rootfd, const char *path) {
   struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   const char *p = *path ? path : ".";
-  return (int)syscall(SYS_openat2, rootfd, p, &how, sizeof how);
+  /* a lookup through ".." answers EAGAIN when any rename or mount ran meanwhile: try again */
+  for (int tries = 0;; tries++) {
+    int fd = (int)syscall(SYS_openat2, rootfd, p, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN || tries == 64) return fd;
+  }
 }
 
 int open_in_root(int rootfd, const char *path, enum create_kind kind) {

@@ -262,6 +262,20 @@ function mountAt(pid, mp) {
   return all[all.length - 1];
 }
 
+/**
+ * The mount that holds path p (an absolute path in pid's mount namespace), from /proc/<pid>/mountinfo:
+ * the one with the longest mount point that is p or a parent of p (the top one when stacked).
+ */
+function mountOf(pid, p) {
+  const within = (mp) => mp === '/' || p === mp || p.startsWith(`${mp}/`);
+  let best;
+  for (const m of mountinfo(pid)) if (within(m.mountPoint) && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  return best;
+}
+
+/** True where /sys/fs/cgroup is cgroup v2 only (the test VM, Ubuntu 24.04); false on v1/hybrid hosts. */
+const unified = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+
 /** /proc/<pid>/cgroup as {controller: path} (v2 entry under key ''). */
 function procCgroup(pid) {
   const out = {};
@@ -286,6 +300,20 @@ function v1Dir(controller, cgPath) {
   return undefined;
 }
 
+/**
+ * The directory of pid's cgroup, from /proc/<pid>/cgroup: on cgroup v2 /sys/fs/cgroup<the "0::" path>
+ * (one directory for every controller); on v1 the one in controller's hierarchy.
+ */
+function cgroupDir(pid, controller) {
+  const cg = procCgroup(pid);
+  if (unified) {
+    if (cg[''] === undefined) throw new Error(`pid ${pid} has no "0::" line in /proc/${pid}/cgroup`);
+    return path.posix.join('/sys/fs/cgroup', cg['']);
+  }
+  if (cg[controller] === undefined) throw new Error(`pid ${pid} has no ${controller} cgroup`);
+  return v1Dir(controller, cg[controller]);
+}
+
 /** Parses a hex capability mask into a BigInt. */
 const capMask = (hex) => BigInt(`0x${hex}`);
 
@@ -295,6 +323,9 @@ module.exports.mountinfo = mountinfo;
 module.exports.mountAt = mountAt;
 module.exports.procCgroup = procCgroup;
 module.exports.v1Dir = v1Dir;
+module.exports.cgroupDir = cgroupDir;
+module.exports.mountOf = mountOf;
+module.exports.unified = unified;
 module.exports.capMask = capMask;
 module.exports.sleepMs = sleepMs;
 module.exports.parseProbe = parseProbe;

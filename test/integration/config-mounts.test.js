@@ -9,7 +9,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const kit = require('../helpers/config-kit')('mounts');
-const { mountinfo, mountAt } = require('../helpers/config-kit');
+const { mountinfo, mountAt, mountOf, unified } = require('../helpers/config-kit');
 
 test.before(kit.begin);
 test.after(() => {
@@ -83,9 +83,14 @@ test('mounts are made in the order given: a later mount on the same destination 
   const c = kit.start(b, kit.id('order'));
   try {
     const at = mountinfo(c.pid).filter((m) => m.mountPoint.startsWith('/tmp/d'));
-    const hostFs = mountinfo('self').filter((m) => b.dir.startsWith(m.mountPoint === '/' ? '/' : `${m.mountPoint}/`)).pop().fstype;
-    assert.equal(at.map((m) => `${m.mountPoint} ${m.fstype}${m.options.includes('nosuid') ? ' nosuid' : ''}`),
-      [`/tmp/d ${hostFs}`, `/tmp/d ${hostFs} nosuid`, '/tmp/d/sub tmpfs']);
+    // A bind mount starts with the flags of its source's mount: the first (plain) bind is nosuid only
+    // where the host mount that holds the bundle is (the VM's /tmp is a nosuid,nodev tmpfs).
+    const host = mountOf('self', b.dir);
+    const srcNosuid = host.options.includes('nosuid') ? ' nosuid' : '';
+    // (the mount's root in its filesystem tells which source each bind shows)
+    const show = (m) => `${m.mountPoint} ${m.fstype}${m.root === '/' ? '' : ` ${path.basename(m.root)}`}${m.options.includes('nosuid') ? ' nosuid' : ''}`;
+    assert.equal(at.map(show), [`/tmp/d ${host.fstype} one${srcNosuid}`, `/tmp/d ${host.fstype} two nosuid`, '/tmp/d/sub tmpfs'],
+      `stacked on /tmp/d (host mount of the bundle: ${host.line})`);
   } finally {
     kit.destroy(c.id);
   }
@@ -158,7 +163,12 @@ test('mount options nosuid, nodev, noexec, ro show in /proc/<pid>/mountinfo (tmp
     for (const f of ['nosuid', 'nodev', 'noexec', 'ro']) assert.ok(bm.options.includes(f), `${f} missing: ${bm.line}`);
     const p = mountAt(c.pid, '/tmp/plain');
     assert.ok(p, 'no mount at /tmp/plain');
-    for (const f of ['nosuid', 'nodev', 'noexec', 'ro']) assert.not.ok(p.options.includes(f), `${f} on a plain bind: ${p.line}`);
+    // a plain bind adds none of these flags: it keeps those of its source's mount (none on this
+    // host's /; the test VM's /tmp is nosuid,nodev)
+    const host = mountOf('self', src);
+    for (const f of ['nosuid', 'nodev', 'noexec', 'ro']) {
+      assert.is(p.options.includes(f), host.options.includes(f), `${f} on a plain bind: ${p.line}\n  its source's mount: ${host.line}`);
+    }
   } finally {
     kit.destroy(c.id);
   }
@@ -203,14 +213,37 @@ test('proc, sysfs (ro), devpts, mqueue, /dev tmpfs and /dev/shm are mounted wher
 });
 
 test('cgroup mount: the host\'s v1 hierarchies inside, and "/" roots thanks to the cgroup namespace', () => {
+  const cgroupEdit = (c) => {
+    c.linux.namespaces.push({ type: 'cgroup' });
+    c.linux.resources.memory = { limit: 64 * 1024 * 1024 };
+    c.linux.resources.pids = { limit: 77 };
+  };
+  if (unified) {
+    // cgroup v2 only: one cgroup2 mount, whose root is the container's cgroup (the cgroup namespace)
+    const b = kit.bundle({
+      args: ['/bin/sh', '-c', 'cat /proc/self/mountinfo; echo ==; cat /proc/self/cgroup; echo ==; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; echo ==; ls -1 /sys/fs/cgroup; echo ==; /probe write /sys/fs/cgroup/pids.max 5; /probe write /sys/fs/cgroup/x 5; exit 0'],
+      edit: cgroupEdit,
+    });
+    const r = kit.run(b, kit.id('cgroup'));
+    assert.is(r.status, 0, r.stderr);
+    const [mi, self, limits, ls, writes] = r.stdout.split('==\n');
+    const at = mi.split('\n').filter(Boolean).map((l) => l.split(' ')).filter((f) => f[4] === '/sys/fs/cgroup');
+    assert.is(at.length, 1, `one mount on /sys/fs/cgroup:\n${mi}`);
+    const f = at[0];
+    assert.is(f[f.indexOf('-') + 1], 'cgroup2', `fstype: ${f.join(' ')}`);
+    assert.is(f[3], '/', `the mount's root is the namespace root: ${f.join(' ')}`);
+    assert.ok(f[5].split(',').includes('ro'), `read-only: ${f.join(' ')}`);
+    assert.equal(self.split('\n').filter(Boolean), ['0::/'], 'the container\'s cgroup is the namespace root');
+    assert.equal(limits.split('\n').filter(Boolean), [String(64 * 1024 * 1024), '77'], 'the mount shows the container\'s own cgroup');
+    const files = ls.split('\n').filter(Boolean);
+    for (const name of ['cgroup.freeze', 'memory.max', 'pids.max']) assert.ok(files.includes(name), `${name} (only in a non-root cgroup): ${files.join(' ')}`);
+    assert.equal(writes.split('\n').filter(Boolean), ['error=EROFS', 'error=EROFS'], 'the "ro" option: the cgroup2 mount is read-only');
+    return;
+  }
   const hostHier = fs.readdirSync('/sys/fs/cgroup').filter((n) => !fs.lstatSync(`/sys/fs/cgroup/${n}`).isSymbolicLink()).sort();
   const b = kit.bundle({
     args: ['/bin/sh', '-c', 'ls -1 /sys/fs/cgroup; echo ==; cat /proc/self/cgroup; echo ==; cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/pids/pids.max; echo ==; /probe write /sys/fs/cgroup/pids/pids.max 5; /probe write /sys/fs/cgroup/x 5; exit 0'],
-    edit: (c) => {
-      c.linux.namespaces.push({ type: 'cgroup' });
-      c.linux.resources.memory = { limit: 64 * 1024 * 1024 };
-      c.linux.resources.pids = { limit: 77 };
-    },
+    edit: cgroupEdit,
   });
   const r = kit.run(b, kit.id('cgroup'));
   assert.is(r.status, 0, r.stderr);

@@ -7,7 +7,7 @@ const assert = require('uvu/assert');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
 const kit = require('../helpers/config-kit')('ns');
-const { procStatus, procCgroup } = require('../helpers/config-kit');
+const { procStatus, procCgroup, unified } = require('../helpers/config-kit');
 
 const netns = `mct-${process.pid}`;
 let netnsMade = false;
@@ -70,7 +70,10 @@ test('namespaces not listed are the host\'s', () => {
 
 test('network namespace: only lo inside', () => {
   const host = interfaces(fs.readFileSync('/proc/self/net/dev', 'utf8'));
-  assert.ok(host.length > 1, `the host has interfaces besides lo: ${host}`);
+  // (where the host has only lo, as the test VM, the list below cannot tell the namespaces apart:
+  // "new ones when listed" compares the net namespace inodes)
+  if (host.join(' ') === 'lo') console.log('  note: this host has only lo: "only lo inside" cannot differ from the host here');
+  else assert.ok(host.length > 1, `the host has interfaces besides lo: ${host}`);
   const b = kit.bundle({ probe: ['cat', '/proc/self/net/dev'] });
   const r = kit.run(b, kit.id('net'));
   assert.is(r.status, 0, r.stderr);
@@ -81,8 +84,9 @@ test('cgroup namespace: /proc/self/cgroup inside shows "/" where the host shows 
   const b = kit.bundle({ probe: ['sleep', '30'], edit: (c) => { c.linux.namespaces.push({ type: 'cgroup' }); } });
   const c = kit.start(b, kit.id('cgns'));
   try {
-    const outside = procCgroup(c.pid);
-    assert.ok(outside.memory.endsWith(`/${c.id}`), `memory cgroup seen from the host: ${outside.memory}`);
+    // v1: the memory hierarchy's line; v2: the one "0::<path>" line
+    const outside = procCgroup(c.pid)[unified ? '' : 'memory'];
+    assert.ok(outside && outside.endsWith(`/${c.id}`), `${unified ? 'v2' : 'memory'} cgroup seen from the host: ${outside}`);
   } finally {
     kit.destroy(c.id);
   }
@@ -90,7 +94,8 @@ test('cgroup namespace: /proc/self/cgroup inside shows "/" where the host shows 
   const r = kit.run(b, kit.id('cgns'));
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n').slice(1).filter(Boolean);
-  assert.ok(lines.length > 1);
+  if (unified) assert.equal(lines, ['0::/'], 'cgroup v2: one line, the namespace root');
+  else assert.ok(lines.length > 1, lines.join('\n'));
   for (const l of lines) assert.ok(l.endsWith(':/'), `not the namespace root: ${l}`);
 });
 
@@ -207,8 +212,10 @@ test('user namespace with runc\'s default mounts (/dev tmpfs with devices, devpt
 });
 
 test('user namespace with a cgroup mount and a cgroup namespace', () => {
+  // a file of the container's own memory cgroup: v1's memory hierarchy, or the cgroup2 mount's root
+  const file = unified ? '/sys/fs/cgroup/memory.max' : '/sys/fs/cgroup/memory/memory.limit_in_bytes';
   const b = kit.bundle({
-    args: ['/bin/ls', '/sys/fs/cgroup/memory/memory.limit_in_bytes'],
+    args: ['/bin/ls', file],
     edit: (c) => {
       userns(c);
       c.linux.namespaces.push({ type: 'cgroup' });
@@ -217,7 +224,7 @@ test('user namespace with a cgroup mount and a cgroup namespace', () => {
   });
   const r = kit.run(b, kit.id('userns-cg'));
   assert.is(r.status, 0, r.stdout + r.stderr);
-  assert.is(r.stdout.trim(), '/sys/fs/cgroup/memory/memory.limit_in_bytes');
+  assert.is(r.stdout.trim(), file);
 });
 
 test('no leaks: no mount, cgroup, process, state or netns left by this file', kit.noLeaks);

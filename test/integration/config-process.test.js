@@ -126,7 +126,18 @@ test('process.rlimits: NOFILE 512:1024, CORE 0:0, NPROC, CPU 3600:infinity show 
 const canRaise = (BigInt(`0x${fs.readFileSync('/proc/self/status', 'utf8').match(/CapBnd:\s*(\w+)/)[1]}`) >> 24n) & 1n;
 
 test('process.rlimits: a hard limit above what this host allows fails clearly (setrlimit EPERM) and leaves nothing', () => {
-  if (canRaise) { console.log('  skip: this host grants CAP_SYS_RESOURCE, so any hard limit can be raised'); return; }
+  if (canRaise) {
+    // (the test VM's root has CAP_SYS_RESOURCE: there the same hard limit must simply be applied)
+    console.log('  note: this host grants CAP_SYS_RESOURCE, so the hard limit is raised instead of refused');
+    const b = kit.bundle({ probe: ['sleep', '30'], edit: { process: { rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 30000 }] } } });
+    const c = kit.start(b, kit.id('rlimit-raise'));
+    try {
+      assert.match(fs.readFileSync(`/proc/${c.pid}/limits`, 'utf8'), /^Max open files\s+1024\s+30000\s+files\s*$/m);
+    } finally {
+      kit.destroy(c.id);
+    }
+    return;
+  }
   const b = kit.bundle({ probe: ['info'], edit: { process: { rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 30000 }] } } });
   const cid = kit.id('rlimit-eperm');
   const c = kit.create(b, cid);
@@ -219,13 +230,22 @@ test('process.oomScoreAdj: /proc/<pid>/oom_score_adj', () => {
     kit.destroy(c.id);
   }
   // (lowering it below the runtime's own value needs CAP_SYS_RESOURCE, which this host denies even to
-  // root, so only raising is tested)
+  // root, so only raising is tested here; where root has it, as in the test VM, lowering too)
   b.write({ process: { oomScoreAdj: 1000 } });
   const n = kit.start(b, kit.id('oom'));
   try {
     assert.is(fs.readFileSync(`/proc/${n.pid}/oom_score_adj`, 'utf8').trim(), '1000');
   } finally {
     kit.destroy(n.id);
+  }
+  if (canRaise) {
+    b.write({ process: { oomScoreAdj: -500 } });
+    const l = kit.start(b, kit.id('oom'));
+    try {
+      assert.is(fs.readFileSync(`/proc/${l.pid}/oom_score_adj`, 'utf8').trim(), '-500');
+    } finally {
+      kit.destroy(l.id);
+    }
   }
 });
 

@@ -1,13 +1,15 @@
 'use strict';
-// linux.resources on this machine's cgroup v1 hierarchies (memory, cpu, cpuset, pids, devices) and
-// linux.cgroupsPath. Values are read from the cgroup files of the container's pid (found through
-// /proc/<pid>/cgroup), and from what the kernel does to the probe.
+// linux.resources (memory, cpu, cpuset, pids, devices) and linux.cgroupsPath, on this machine's cgroup
+// v1 hierarchies, or on cgroup v2 (test/vm/run.sh) with v2's files: memory.max, memory.low,
+// memory.swap.max, memory.events, cpu.weight, cpu.max, cpuset.*, pids.*. Values are read from the
+// cgroup files of the container's pid (found through /proc/<pid>/cgroup), and from what the kernel
+// does to the probe.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('fs');
 const path = require('path');
 const kit = require('../helpers/config-kit')('res');
-const { procCgroup, procStatus, v1Dir, sleepMs } = require('../helpers/config-kit');
+const { procCgroup, procStatus, v1Dir, cgroupDir, unified, sleepMs } = require('../helpers/config-kit');
 
 test.before(kit.begin);
 test.after(kit.cleanup);
@@ -28,9 +30,145 @@ function waitGone(pid, ms = 10000) {
   return !fs.existsSync(`/proc/${pid}`);
 }
 
-if (!v1) {
-  test('linux.resources (skipped: these checks read cgroup v1 files; this host is not v1/hybrid)', () => {
-    console.log('  skip: no /sys/fs/cgroup/memory/memory.limit_in_bytes');
+/** cpu.quota: the kernel's answer does not depend on the layout */
+function cpuQuotaEnforced() {
+  const b = kit.bundle({ probe: ['spin', '1'], edit: { linux: { resources: { cpu: { quota: 20000, period: 100000 } } } } });
+  const p = kit.probe(b, kit.id('cpu-quota'));
+  const share = Number(p.cpu_ms) / Number(p.wall_ms);
+  assert.ok(share < 0.35, `cpu ${p.cpu_ms} ms in ${p.wall_ms} ms wall: ${share.toFixed(2)} of a CPU (quota 0.2)`);
+}
+
+if (!v1 && !unified) {
+  test('linux.resources (skipped: this host has neither cgroup v1 hierarchies nor cgroup v2 alone)', () => {
+    console.log('  skip: no /sys/fs/cgroup/memory/memory.limit_in_bytes, no /sys/fs/cgroup/cgroup.controllers');
+  });
+} else if (unified) {
+  // cgroup v2: one directory per container, /sys/fs/cgroup<the "0::" path of /proc/<pid>/cgroup>
+  const keyed = (text) => Object.fromEntries(text.split('\n').filter(Boolean).map((l) => l.split(' ')));
+
+  test('memory.limit: a memhog above 32 MiB is OOM-killed (exit 137); memory.max and memory.events show it', () => {
+    const b = kit.bundle({ probe: ['memhog', '64'], edit: { linux: { resources: { memory: { limit: 32 * MiB } } } } });
+    const r = kit.run(b, kit.id('oom'));
+    assert.is(r.status, 137, `exit ${r.status}\n${r.stdout.slice(-200)}\n${r.stderr}`);
+    const allocated = Math.max(0, ...r.stdout.split('\n').filter((l) => l.startsWith('allocated=')).map((l) => Number(l.slice(10))));
+    assert.ok(allocated >= 1 && allocated < 32, `allocated ${allocated} MiB`);
+
+    const id = kit.id('oom');
+    const c = kit.create(b, id);
+    assert.is(c.status, 0, c.err());
+    try {
+      const dir = cgroupDir(c.pid);
+      assert.is(read(dir, 'memory.max'), String(32 * MiB));
+      assert.is(kit.mc(['start', id]).status, 0);
+      assert.ok(waitGone(c.pid), 'the memhog was not killed');
+      const events = keyed(read(dir, 'memory.events'));
+      assert.ok(Number(events.max) > 0, `memory.events max (the limit was hit): ${JSON.stringify(events)}`);
+      assert.ok(Number(events.oom_kill) >= 1, `memory.events oom_kill: ${JSON.stringify(events)}`);
+      if (fs.existsSync(path.join(dir, 'memory.peak'))) assert.ok(Number(read(dir, 'memory.peak')) <= 32 * MiB, 'memory.peak');
+    } finally {
+      kit.destroy(id);
+    }
+  });
+
+  test('memory.reservation and memory.swap: memory.low, memory.swap.max (swap alone: memory+swap - limit)', () => {
+    const b = kit.bundle({ probe: ['sleep', '30'], edit: { linux: { resources: { memory: { limit: 64 * MiB, reservation: 16 * MiB, swap: 96 * MiB } } } } });
+    const c = kit.start(b, kit.id('mem'));
+    try {
+      const dir = cgroupDir(c.pid);
+      assert.is(read(dir, 'memory.max'), String(64 * MiB));
+      assert.is(read(dir, 'memory.low'), String(16 * MiB));
+      if (fs.existsSync(path.join(dir, 'memory.swap.max'))) assert.is(read(dir, 'memory.swap.max'), String(32 * MiB));
+      else console.log('  skip: memory.swap (no memory.swap.max: swap accounting is off on this kernel)');
+    } finally {
+      kit.destroy(c.id);
+    }
+  });
+
+  test('cpu.shares, cpu.quota, cpu.period: cpu.weight, cpu.max', () => {
+    const b = kit.bundle({ probe: ['sleep', '30'], edit: { linux: { resources: { cpu: { shares: 512, quota: 25000, period: 50000 } } } } });
+    const c = kit.start(b, kit.id('cpu'));
+    try {
+      const dir = cgroupDir(c.pid);
+      // shares 512 is weight 20: 1 + (512 - 2) * 9999 / 262142
+      assert.is(read(dir, 'cpu.weight'), '20');
+      assert.is(read(dir, 'cpu.max'), '25000 50000');
+    } finally {
+      kit.destroy(c.id);
+    }
+  });
+
+  test('cpu.quota is enforced: a busy loop gets about quota/period of a CPU', cpuQuotaEnforced);
+
+  test('cpu.cpus and cpu.mems: cpuset.cpus/cpuset.mems, and Cpus_allowed_list of the process', () => {
+    const cpus = fs.readFileSync('/sys/fs/cgroup/cpuset.cpus.effective', 'utf8').trim();
+    const last = cpus.split(/[,-]/).pop();
+    const b = kit.bundle({ probe: ['sleep', '30'], edit: { linux: { resources: { cpu: { cpus: last, mems: '0' } } } } });
+    const c = kit.start(b, kit.id('cpuset'));
+    try {
+      const dir = cgroupDir(c.pid);
+      assert.is(read(dir, 'cpuset.cpus'), last);
+      assert.is(read(dir, 'cpuset.mems'), '0');
+      assert.is(read(dir, 'cpuset.cpus.effective'), last);
+      assert.is(procStatus(c.pid).Cpus_allowed_list, last);
+    } finally {
+      kit.destroy(c.id);
+    }
+  });
+
+  test('pids.limit: a fork bomb gets EAGAIN; pids.current stays <= the limit', () => {
+    const b = kit.bundle({ probe: ['forkbomb', '50'], edit: { linux: { resources: { pids: { limit: 10 } } } } });
+    const c = kit.start(b, kit.id('pids'));
+    try {
+      const out = kit.waitFor(c.outFile, (t) => /forked=/.test(t));
+      const p = kit.parseProbe(out);
+      assert.is(p.error, 'EAGAIN', out);
+      assert.ok(Number(p.forked) <= 9 && Number(p.forked) >= 1, `forked ${p.forked}`);
+      const dir = cgroupDir(c.pid);
+      assert.is(read(dir, 'pids.max'), '10');
+      const current = Number(read(dir, 'pids.current'));
+      assert.ok(current <= 10 && current >= 2, `pids.current ${current}`);
+      assert.ok(Number(keyed(read(dir, 'pids.events')).max) >= 1, 'pids.events max');
+    } finally {
+      kit.destroy(c.id);
+    }
+  });
+
+  test('resources.devices: a rule beyond the default policy is refused on cgroup v2 (no eBPF device program), leaving nothing', () => {
+    // v2 has no devices.allow/deny files: MiniCon enforces only the default policy (by making only the
+    // standard nodes) and must not pretend to enforce more (src/runtime/cgroups/v2/devices.ts).
+    const bind = { destination: '/dev/lc', type: 'bind', source: '/dev/loop-control', options: ['bind'] };
+    const b = kit.bundle({ probe: ['cat', '/dev/null'], edit: (c) => { c.mounts.push(bind); } });
+    const ok = kit.run(b, kit.id('dev-default'));
+    assert.is(ok.status, 0, `the default device rules are accepted: ${ok.stderr}`);
+    b.write((cfg) => { cfg.linux.resources.devices.push({ allow: true, type: 'c', major: 10, minor: 237, access: 'rw' }); });
+    const id = kit.id('dev-allow');
+    const c = kit.create(b, id);
+    assert.is.not(c.status, 0, 'create must refuse a device rule it cannot enforce');
+    assert.match(c.err(), /devices/, c.err());
+    assert.match(c.err(), /cgroup v1/, c.err());
+    kit.assertNothingLeft(id);
+  });
+
+  test('cgroupsPath: the cgroup is /sys/fs/cgroup/minicon/<cgroupsPath> on v2 (default /minicon/<id>)', () => {
+    const name = `mct-cgpath-${process.pid}`;
+    const b = kit.bundle({ probe: ['sleep', '30'], edit: { linux: { cgroupsPath: `/${name}` } } });
+    const c = kit.start(b, kit.id('cgpath'));
+    const dir = `/sys/fs/cgroup/minicon/${name}`;
+    try {
+      assert.is(procCgroup(c.pid)[''], `/minicon/${name}`);
+      assert.ok(read(dir, 'cgroup.procs').split('\n').includes(String(c.pid)), `pid not in ${dir}/cgroup.procs`);
+    } finally {
+      kit.destroy(c.id);
+    }
+    assert.not.ok(fs.existsSync(dir), `${dir} not removed by delete`);
+
+    b.write((cfg) => { delete cfg.linux.cgroupsPath; });
+    const d = kit.start(b, kit.id('cgpath'));
+    try {
+      assert.is(procCgroup(d.pid)[''], `/minicon/${d.id}`);
+    } finally {
+      kit.destroy(d.id);
+    }
   });
 } else {
   test('memory.limit: a memhog above 32 MiB is OOM-killed (exit 137); failcnt and oom_control show it', () => {
@@ -87,12 +225,7 @@ if (!v1) {
     }
   });
 
-  test('cpu.quota is enforced: a busy loop gets about quota/period of a CPU', () => {
-    const b = kit.bundle({ probe: ['spin', '1'], edit: { linux: { resources: { cpu: { quota: 20000, period: 100000 } } } } });
-    const p = kit.probe(b, kit.id('cpu-quota'));
-    const share = Number(p.cpu_ms) / Number(p.wall_ms);
-    assert.ok(share < 0.35, `cpu ${p.cpu_ms} ms in ${p.wall_ms} ms wall: ${share.toFixed(2)} of a CPU (quota 0.2)`);
-  });
+  test('cpu.quota is enforced: a busy loop gets about quota/period of a CPU', cpuQuotaEnforced);
 
   test('cpu.cpus and cpu.mems: cpuset.cpus/cpuset.mems, and Cpus_allowed_list of the process', () => {
     const cpus = fs.readFileSync('/sys/fs/cgroup/cpuset/cpuset.cpus', 'utf8').trim();

@@ -67,7 +67,9 @@ export function create(opts: CreateOptions): Created {
     writeRecord(opts.root, record);
     cgroups.create();
     const resources = spec.linux?.resources ?? {};
-    cgroups.apply({ ...resources, devices: deviceRules(resources.devices, spec.linux?.devices) });
+    // v2 has no device cgroup file (it needs eBPF): there the listed devices are only made, not allowed
+    const listed = cgroups.layout === 'unified' ? [] : spec.linux?.devices;
+    cgroups.apply({ ...resources, devices: deviceRules(resources.devices, listed) });
     monitor = spawnMonitor(opts.stdio);
     // pid 1 is born in the container's cgroups: the monitor clones it from there, then leaves
     cgroups.addProcess(monitor.pid);
