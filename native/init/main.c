@@ -31,9 +31,10 @@
 
 static int listening; /* ctl.sock exists in our cwd (the state directory) */
 
-static int fail(uint32_t index, const char *sys, const char *path) {
+/* the monitor's own failures are not a step's: they carry index MONITOR_STEP */
+static int fail(const char *sys, const char *path) {
   int err = errno;
-  send_error(SYNC_FD, index, err, sys, path);
+  send_error(SYNC_FD, MONITOR_STEP, err, sys, path);
   if (listening) unlink("ctl.sock");
   return 1;
 }
@@ -48,22 +49,25 @@ static int monitor_main(void) {
   uint16_t type;
   uint8_t *payload;
   uint32_t len;
-  if (sync_read(SYNC_FD, &type, &payload, &len) < 0) return fail(0, "read", "sync PLAN");
+  if (sync_read(SYNC_FD, &type, &payload, &len) < 0) return fail("read", "sync PLAN");
   struct plan plan;
-  if (type != SYNC_PLAN || plan_decode(payload, len, &plan) < 0) { errno = EPROTO; return fail(0, "decode", "sync PLAN"); }
-  if (chdir(plan.state_dir) < 0) return fail(0, "chdir", plan.state_dir);
+  if (type != SYNC_PLAN || plan_decode(payload, len, &plan) < 0) { errno = EPROTO; return fail("decode", "sync PLAN"); }
+  if (chdir(plan.state_dir) < 0) return fail("chdir", plan.state_dir);
   struct monitor m = { .listen_fd = -1, .start_fd = -1, .status_fd = -1, .pidfd = -1 };
-  if ((m.listen_fd = monitor_listen()) < 0) return fail(0, "bind", "ctl.sock");
+  if ((m.listen_fd = monitor_listen()) < 0) return fail("bind", "ctl.sock");
   listening = 1;
   if (*plan.pidns_path) {
     int fd = open(plan.pidns_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return fail(0, "setns", plan.pidns_path);
+    if (fd < 0) return fail("open", plan.pidns_path);
+    if (setns(fd, CLONE_NEWPID) < 0) return fail("setns", plan.pidns_path);
     close(fd);
   }
   /* start: the monitor releases pid 1 to execve; status: pid 1's errors after start and EXEC;
    * pid_sent: pid 1 writes nothing on the sync socket before the monitor's PID is on it */
   int start[2], status[2], pid_sent[2];
-  if (pipe2(start, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(pid_sent, O_CLOEXEC) < 0) return fail(0, "pipe2", NULL);
+  if (pipe2(start, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(pid_sent, O_CLOEXEC) < 0) return fail("pipe2", NULL);
+  const uint64_t namespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+  if (plan.clone_flags & ~namespaces) { errno = EINVAL; return fail("decode", "sync PLAN clone flags"); }
   struct clone_args args = {
     .flags = plan.clone_flags | CLONE_PIDFD,
     .pidfd = (uint64_t)(uintptr_t)&m.pidfd,
@@ -71,7 +75,7 @@ static int monitor_main(void) {
   };
   uint64_t t0 = now_ns();
   long pid = syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) return fail(0, "clone3", NULL);
+  if (pid < 0) return fail("clone3", NULL);
   if (pid == 0) {
     close(start[1]);
     close(status[0]);
@@ -97,7 +101,7 @@ static int monitor_main(void) {
       int err = errno;
       kill(m.pid, SIGKILL);
       errno = err;
-      return fail(0, "write", plan.home[i]);
+      return fail("write", plan.home[i]);
     }
     close(fd);
   }

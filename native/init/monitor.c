@@ -29,7 +29,10 @@ int monitor_listen(void) {
   struct sockaddr_un a = { .sun_family = AF_UNIX };
   strcpy(a.sun_path, "ctl.sock");
   unlink(a.sun_path);
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0) { close(fd); return -1; }
+  mode_t old = umask(077); /* only root may ask the monitor to start the container */
+  int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+  umask(old);
+  if (rc < 0 || listen(fd, 8) < 0) { close(fd); return -1; }
   return fd;
 }
 

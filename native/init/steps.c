@@ -94,13 +94,6 @@ static int step_bind_rootfs(struct ctx *c, struct step *s) {
   return 0;
 }
 
-static int step_mkdir(struct ctx *c, struct step *s) {
-  int fd = open_in_root(c->rootfd, s->strs[0], CREATE_DIR);
-  if (fd < 0) FAIL("mkdirat", s->strs[0]);
-  close(fd);
-  return 0;
-}
-
 static int step_mknod(struct ctx *c, struct step *s) {
   const char *base;
   int dir = open_parent_in_root(c->rootfd, s->strs[0], &base);
@@ -166,7 +159,7 @@ static int step_mask(struct ctx *c, struct step *s) {
 static int step_readonly(struct ctx *c, struct step *s) {
   const char *p = s->strs[0];
   if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) { if (errno == ENOENT) return 0; FAIL("mount", p); }
-  if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | locked_flags(p), NULL) < 0) FAIL("mount", p);
+  if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) < 0) FAIL("mount", p);
   return 0;
 }
 
@@ -231,7 +224,11 @@ static int step_hook(struct ctx *c, struct step *s) {
     _exit(127);
   }
   close(in[0]);
-  if (c->state_json) { ssize_t w = write(in[1], c->state_json, strlen(c->state_json)); (void)w; }
+  /* the whole state fits in the pipe, so a hook that never reads stdin cannot block us */
+  if (c->state_json) {
+    size_t n = strlen(c->state_json);
+    if (fcntl(in[1], F_SETPIPE_SZ, (int)n + 1) >= 0 || n < 4096) { ssize_t w = write(in[1], c->state_json, n); (void)w; }
+  }
   close(in[1]);
   int status = 0;
   uint64_t deadline = timeout > 0 ? now_ns() + (uint64_t)timeout * 1000000000u : 0;
@@ -288,7 +285,6 @@ static int run_step(struct ctx *c, struct step *s) {
   case OP_UNSHARE: if (unshare((int)s->ints[0]) < 0) FAIL("unshare", NULL); return 0;
   case OP_MOUNT: return step_mount(c, s);
   case OP_BIND_ROOTFS: return step_bind_rootfs(c, s);
-  case OP_MKDIR: return step_mkdir(c, s);
   case OP_MKNOD: return step_mknod(c, s);
   case OP_SYMLINK: return step_symlink(c, s);
   case OP_PIVOT_ROOT: return step_pivot_root(c);
@@ -329,6 +325,10 @@ void child_main(struct plan *plan, int start_fd, int status_fd, uint64_t clone_n
   struct ctx cx = { .report_fd = SYNC_FD, .start_fd = start_fd, .rootfd = -1, .clone_ns = clone_ns };
   struct ctx *c = &cx;
   setsid();
+  /* still the host's minicon-init: keep /proc/<pid>/exe out of reach until execve resets this */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* hooks fork and exec before WAIT_START closes the sync socket: they must not inherit it */
+  fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC);
   uint16_t type;
   uint8_t *payload;
   uint32_t len;
@@ -337,6 +337,7 @@ void child_main(struct plan *plan, int start_fd, int status_fd, uint64_t clone_n
     if (sync_read(SYNC_FD, &type, &payload, &len) < 0 || type != SYNC_GO) _exit(1);
     struct reader r = { payload, len, 0 };
     c->state_json = rd_str(&r);
+    if (!c->state_json || r.left != 0) _exit(1); /* a malformed GO: never run */
   }
   for (uint32_t i = 0; i < plan->nsteps; i++) {
     struct step *s = &plan->steps[i];

@@ -98,7 +98,7 @@ char *rd_str(struct reader *r) {
 /* The fewest ints and strings each op reads (see enum step_op); EXEC and HOOK are checked below. */
 static const struct { uint8_t ints, strs; } operands[OP_MAX] = {
   [OP_SETNS] = { 1, 1 }, [OP_UNSHARE] = { 1, 0 }, [OP_MOUNT] = { 3, 4 }, [OP_BIND_ROOTFS] = { 0, 1 },
-  [OP_MKDIR] = { 1, 1 }, [OP_MKNOD] = { 5, 1 }, [OP_SYMLINK] = { 0, 2 }, [OP_PIVOT_ROOT] = { 0, 0 },
+  [OP_MKNOD] = { 5, 1 }, [OP_SYMLINK] = { 0, 2 }, [OP_PIVOT_ROOT] = { 0, 0 },
   [OP_MASK] = { 0, 1 }, [OP_READONLY] = { 0, 1 }, [OP_WRITE_FILE] = { 1, 2 }, [OP_SETHOSTNAME] = { 0, 1 },
   [OP_SETDOMAINNAME] = { 0, 1 }, [OP_SETRLIMIT] = { 3, 0 }, [OP_CHDIR] = { 0, 1 }, [OP_UMASK] = { 1, 0 },
   [OP_CAPS_BOUNDING] = { 2, 0 }, [OP_KEEPCAPS] = { 1, 0 }, [OP_SETGROUPS] = { 0, 0 }, [OP_SETRESGID] = { 1, 0 },

@@ -23,7 +23,8 @@
  *  6  CONTINUE  runtime->child    (empty)                           the paused step runs
  *  7  READY     child->runtime    u64 ns since clone                (none) the child now waits for
  *                                                                   `start` (monitor's ctl.sock)
- *  8  ERROR     child|monitor->   u32 index, i32 errno,             (none) the sender exits
+ *  8  ERROR     child|monitor->   u32 index (MONITOR_STEP: the      (none) the sender exits
+ *                                 monitor's own), i32 errno,
  *               runtime           str syscall, str path
  *  9  EXEC      child->monitor    (empty) on the status pipe:       EOF (execve succeeded) or ERROR
  *                                 about to execve
@@ -45,6 +46,7 @@
 #include <stddef.h>
 
 #define SYNC_FD 3
+#define MONITOR_STEP 0xffffffffu  /* ERROR index of the monitor's own failures (not a step's) */
 #define SYNC_MAX_FRAME (1u << 20)
 
 enum sync_type {
@@ -56,13 +58,12 @@ enum sync_type {
 #define PLAN_STEP_MODE 1u  /* pause before every step until CONTINUE */
 #define PLAN_WAIT_GO 2u    /* wait for GO before the first step (user namespace maps, hooks) */
 
-/* Step ops: keep in order with StepOp in src/runtime/plan/steps.ts */
+/* Step ops: keep in order with StepOp in src/runtime/sync/protocol.ts */
 enum step_op {
   OP_SETNS = 1,        /* s: path; i: nstype */
   OP_UNSHARE,          /* i: flags */
   OP_MOUNT,            /* s: source, target, fstype, data; i: flags, in_rootfs, create(0 none,1 dir,2 file) */
   OP_BIND_ROOTFS,      /* s: rootfs; binds the rootfs onto itself and keeps it as the root for in_rootfs paths */
-  OP_MKDIR,            /* s: path (in rootfs); i: mode */
   OP_MKNOD,            /* s: path (in rootfs); i: mode, dev major, minor, uid, gid */
   OP_SYMLINK,          /* s: target, path (in rootfs) */
   OP_PIVOT_ROOT,       /* (uses the bound rootfs) */
@@ -74,12 +75,12 @@ enum step_op {
   OP_SETRLIMIT,        /* i: resource, soft, hard (-1 = infinity) */
   OP_CHDIR,            /* s: path */
   OP_UMASK,            /* i: mask */
-  OP_CAPS_BOUNDING,    /* i: mask of capabilities to keep in the bounding set */
+  OP_CAPS_BOUNDING,    /* i: mask of capabilities to keep in the bounding set, last cap */
   OP_KEEPCAPS,         /* i: 0/1 */
   OP_SETGROUPS,        /* i: gids... */
   OP_SETRESGID,        /* i: gid */
   OP_SETRESUID,        /* i: uid */
-  OP_CAPS,             /* i: effective, permitted, inheritable, ambient */
+  OP_CAPS,             /* i: effective, permitted, inheritable, ambient, last cap */
   OP_NO_NEW_PRIVS,     /* (none) */
   OP_HOOK,             /* i: timeout seconds, nargs; s: path, args..., env... ; state JSON on stdin */
   OP_WAIT_START,       /* sends READY, then waits for the monitor's start byte */

@@ -274,7 +274,7 @@ test('a step with fewer operands than its op reads is refused by the decoder (no
   }
 });
 
-test('a well-formed PLAN whose pid-ns path cannot be opened: ERROR setns, no clone, no ctl.sock left', async () => {
+test('a well-formed PLAN whose pid-ns path cannot be opened: ERROR open, from the monitor, no clone, no ctl.sock left', async () => {
   const s = scratch();
   const init = startInit(s.cwd);
   init.send(P.encodePlan(planOf(s, [EXEC_TRUE], { pidnsPath: path.join(s.dir, 'no-such-ns') })));
@@ -283,8 +283,9 @@ test('a well-formed PLAN whose pid-ns path cannot be opened: ERROR setns, no clo
   assert.ok(r.code !== 0);
   assert.not.ok(r.frames.some((f) => f.type === P.SyncType.PID));
   const e = parseError(r.frames.find((f) => f.type === P.SyncType.ERROR).payload);
-  assert.is(e.syscall, 'setns');
+  assert.is(e.syscall, 'open');
   assert.is(e.errno, ENOENT);
+  assert.is(e.index, P.MONITOR_STEP, 'the monitor\'s own failure, not a step\'s');
   assert.equal(processesUnder(s.dir), []);
   assert.not.ok(fs.existsSync(path.join(s.state, 'ctl.sock')), 'minicon-init left its ctl.sock behind after failing (it listened before setns/clone3)');
 });

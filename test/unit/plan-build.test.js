@@ -291,6 +291,26 @@ test('devices: none without a /dev mount (the rootfs /dev is used as is)', () =>
   assert.not.ok(ops(p).includes(StepOp.SYMLINK));
 });
 
+test('devices: none in a /dev bound from elsewhere, even with linux.devices (it may be the host\'s)', () => {
+  const p = plan((s) => {
+    s.mounts = s.mounts.filter((m) => !m.destination.startsWith('/dev'));
+    s.mounts.push({ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] });
+    s.linux.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
+  });
+  assert.not.ok(ops(p).includes(StepOp.MKNOD));
+  assert.not.ok(ops(p).includes(StepOp.SYMLINK));
+});
+
+test('cgroup mount without a cgroup namespace (fixture paths): only the container\'s own cgroups are bound', () => {
+  const own = [{ name: 'memory', fstype: 'cgroup', options: 'memory', bindFrom: '/sys/fs/cgroup/memory/x/minicon/c1' }];
+  const p = plan((s) => { s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'cgroup'); }, { cgroupHierarchies: own });
+  const binds = p.steps.filter((st) => st.op === StepOp.MOUNT && st.strs[1] === '/sys/fs/cgroup/memory');
+  assert.is(binds[0].strs[0], '/sys/fs/cgroup/memory/x/minicon/c1', 'the source is the container cgroup, not the hierarchy');
+  assert.ok(binds[0].ints[0] & MS.BIND);
+  assert.ok(binds[1].ints[0] & MS.REMOUNT && binds[1].ints[0] & MS.RDONLY, 'read-only as the mount asks');
+  assert.not.ok(p.steps.some((st) => st.op === StepOp.MOUNT && st.strs[2] === 'cgroup'), 'no fresh hierarchy mount');
+});
+
 test('user namespace: the host device nodes are bind-mounted instead of mknod', () => {
   const p = plan((s) => {
     s.linux.namespaces.push({ type: 'user' });

@@ -18,7 +18,7 @@ import { loadSpec } from '../spec/validate';
 import type { Spec } from '../spec/types';
 import { buildPlan, CgroupHierarchy } from '../plan/build';
 import { deviceRules } from '../plan/devices';
-import { encodeGo, encodePlan, frame, FrameReader, Message, Plan, PLAN_WAIT_GO, Step, SyncType } from '../sync/protocol';
+import { encodeGo, encodePlan, frame, FrameReader, Message, MONITOR_STEP, Plan, PLAN_WAIT_GO, Step, SyncType } from '../sync/protocol';
 import { readMountInfo } from '../../kernel/mountinfo';
 import { startTime } from '../../kernel/proc';
 import { writeIdMaps } from '../namespaces/idmap';
@@ -51,8 +51,9 @@ export function create(opts: CreateOptions): Created {
   const spec = loadSpec(opts.bundle);
   const capLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
   const cgroups = openCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id });
+  refuseUnguardedMknod(spec, cgroups);
   const plan = buildPlan(spec, {
-    bundle: opts.bundle, stateDir: stateDir(opts.root, opts.id), cgroupHierarchies: hierarchiesFor(spec), capLastCap,
+    bundle: opts.bundle, stateDir: stateDir(opts.root, opts.id), cgroupHierarchies: hierarchiesFor(spec, cgroups), capLastCap,
     stepMode: !!opts.beforeStep, home: homeProcsFiles(cgroups),
   });
 
@@ -86,18 +87,41 @@ export function create(opts: CreateOptions): Created {
   }
 }
 
-/** The cgroup hierarchies a `cgroup` mount reproduces: the host's, read from our mount table. */
-function hierarchiesFor(spec: Spec): CgroupHierarchy[] {
+/**
+ * The cgroup hierarchies a `cgroup` mount shows: the host's, read from our mount table. With a
+ * cgroup namespace a fresh mount of each is rooted at the container's cgroup; without one only the
+ * container's own directories are bound (runc does the same), in the hierarchies MiniCon manages.
+ */
+function hierarchiesFor(spec: Spec, cgroups: CgroupManager): CgroupHierarchy[] {
   if (!(spec.mounts ?? []).some((m) => m.type === 'cgroup')) return [];
+  const cgroupns = (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');
   const out: CgroupHierarchy[] = [];
   for (const m of readMountInfo()) {
     if (!m.mountPoint.startsWith('/sys/fs/cgroup')) continue;
     const name = m.mountPoint === '/sys/fs/cgroup' ? '' : m.mountPoint.slice('/sys/fs/cgroup/'.length);
     if (name.includes('/')) continue;
-    if (m.fstype === 'cgroup2') out.push({ name, fstype: 'cgroup2', options: '' });
-    else if (m.fstype === 'cgroup') out.push({ name, fstype: 'cgroup', options: m.superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro').join(',') });
+    const options = m.fstype === 'cgroup2' ? '' : m.superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro').join(',');
+    if (m.fstype !== 'cgroup2' && m.fstype !== 'cgroup') continue;
+    const h: CgroupHierarchy = { name, fstype: m.fstype, options };
+    if (!cgroupns) {
+      const own = m.fstype === 'cgroup2' ? (cgroups.layout === 'unified' ? cgroups.paths[''] : undefined) : options.split(',').map((c) => cgroups.paths[c]).find(Boolean);
+      if (!own) continue;
+      h.bindFrom = own;
+    }
+    out.push(h);
   }
   return out;
+}
+
+/** Device rules cannot be enforced on cgroup v2 without eBPF (not done yet): there, a container
+ *  that could mknod (CAP_MKNOD outside a user namespace of its own) could reach the host's disks. */
+function refuseUnguardedMknod(spec: Spec, cgroups: CgroupManager): void {
+  if (cgroups.layout !== 'unified') return;
+  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) return;
+  if (!(spec.process?.capabilities?.bounding ?? []).includes('CAP_MKNOD')) return;
+  throw new MiniconError('process.capabilities.bounding: CAP_MKNOD needs device cgroup rules, which MiniCon cannot enforce on cgroup v2 yet', {
+    step: 'validate config.json', hint: 'drop CAP_MKNOD from the capability sets, or give the container a user namespace',
+  });
 }
 
 function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, opts: CreateOptions): void {
@@ -122,7 +146,12 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
           opts.onPid?.(m.pid);
           if (plan.flags & PLAN_WAIT_GO) {
             const linux = spec.linux ?? {};
-            if ((linux.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)) writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
+            if ((linux.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)) {
+              writeIdMaps(m.pid, linux.uidMappings ?? [], linux.gidMappings ?? []);
+              // from here: pid 1 cannot lower it itself once in its own user namespace
+              const adj = spec.process?.oomScoreAdj;
+              if (adj !== undefined) { try { writeFileSync(`/proc/${m.pid}/oom_score_adj`, String(adj)); } catch (e) { throw fromNodeError('write oom_score_adj', e); } }
+            }
             const stateJson = JSON.stringify(ociState(record, Status.Creating));
             runHooks('prestart', spec.hooks?.prestart, stateJson);
             runHooks('createRuntime', spec.hooks?.createRuntime, stateJson);
@@ -143,7 +172,7 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
         case SyncType.ERROR: {
           const st = plan.steps[m.index];
           const errno = errnoName(m.errno);
-          const where = m.syscall === 'read' || m.syscall === 'decode' || m.syscall === 'write' && !st ? 'minicon-init' : `step ${m.index + 1} (${st?.describe ?? '?'})`;
+          const where = m.index === MONITOR_STEP || !st ? 'minicon-init' : `step ${m.index + 1} (${st.describe})`;
           throw kernelError(where, m.syscall, m.path || undefined, errno, hintFor(m.syscall, errno));
         }
       }

@@ -15,8 +15,9 @@ export function remove(root: string, id: string, force = false, warn: (msg: stri
     throw new MiniconError(`cannot delete container "${id}": it is ${st}`, { hint: `stop it first (\`minicon kill ${id} KILL\`) or use \`minicon delete --force ${id}\`` });
   }
   // the cgroup holds every process of the container (frozen while signalled, so none escapes by
-  // forking); with --force it is emptied whatever the status says, since its rmdir needs that
-  if (force) { try { cg.kill('SIGKILL'); } catch { /* no cgroup left */ } }
+  // forking); it is emptied whatever the status says: processes may outlive pid 1 (no pid
+  // namespace), and its rmdir needs it empty. runc does the same.
+  try { cg.kill('SIGKILL'); } catch { /* no cgroup left */ }
   if (st !== Status.Stopped) {
     if (rec.pid !== undefined) { try { signalPid(rec.pid, rec.pidStartTime, 9); } catch { /* gone */ } }
     if (st === Status.Paused) cg.thaw(); // frozen tasks cannot act on SIGKILL until thawed

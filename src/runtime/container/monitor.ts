@@ -26,7 +26,7 @@ export function spawnMonitor(stdio: [number, number, number] = [0, 1, 2]): Monit
     cancel = n.watchExit(pid, (code, signal) => { gone = true; resolve({ code, signal }); });
   });
   const closeSocket = () => { if (open) { open = false; closeSync(syncFd); } };
-  return { pid, syncFd, exited, hasExited: () => gone, closeSync: closeSocket, detach: () => { cancel(); closeSocket(); } };
+  return { pid, syncFd, exited, hasExited: () => gone, closeSync: closeSocket, detach: () => { if (!gone) cancel(); closeSocket(); } };
 }
 
 /** Blocks until the process has exited (or timeoutMs passed); for the few places that must. */

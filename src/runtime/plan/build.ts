@@ -10,7 +10,14 @@ import { DEFAULT_DEVICES, DEFAULT_DEVICE_LINKS } from './devices';
 import { capabilityMask } from '../spec/capabilities';
 
 /** A host cgroup hierarchy that a `cgroup` mount reproduces inside the container (v1 and hybrid). */
-export interface CgroupHierarchy { name: string; fstype: 'cgroup' | 'cgroup2'; options: string }
+export interface CgroupHierarchy {
+  name: string;
+  fstype: 'cgroup' | 'cgroup2';
+  options: string;
+  /** without a cgroup namespace: the container's own cgroup directory, bound instead of mounting
+   *  the hierarchy (which would show, and let root write, the host's whole tree) */
+  bindFrom?: string;
+}
 
 export interface PlanContext {
   bundle: string;
@@ -67,14 +74,15 @@ function mountSteps(m: Mount, ctx: PlanContext): Step[] {
 /** A `cgroup` mount: cgroup2 where the host is unified; a tmpfs with one mount per hierarchy on v1. */
 function cgroupMountSteps(m: Mount, opts: ParsedOptions, ctx: PlanContext): Step[] {
   const dest = m.destination;
+  const one = (h: CgroupHierarchy, at: string): Step[] => h.bindFrom
+    ? [step(StepOp.MOUNT, `bind the container's cgroup ${h.bindFrom} on ${at}`, [MS.BIND | MS.REC, inRootfs, CREATE.dir], [h.bindFrom, at, '', '']),
+      step(StepOp.MOUNT, `remount ${at} ${flagNames(opts.flags)}`, [MS.REMOUNT | MS.BIND | opts.flags, inRootfs, CREATE.none], ['', at, '', ''])]
+    : [step(StepOp.MOUNT, `mount ${h.fstype} ${h.options || h.name} on ${at}`, [opts.flags, inRootfs, CREATE.dir], [h.fstype, at, h.fstype, h.options])];
   const unified = ctx.cgroupHierarchies.length === 1 && ctx.cgroupHierarchies[0].name === '';
-  if (unified) return [step(StepOp.MOUNT, `mount cgroup2 on ${dest}`, [opts.flags, inRootfs, CREATE.dir], ['cgroup2', dest, 'cgroup2', ''])];
+  if (unified) return one(ctx.cgroupHierarchies[0], dest);
   const base = opts.flags & ~MS.RDONLY;
   const out = [step(StepOp.MOUNT, `mount tmpfs on ${dest} (for the cgroup hierarchies)`, [base, inRootfs, CREATE.dir], ['tmpfs', dest, 'tmpfs', 'mode=755'])];
-  for (const h of ctx.cgroupHierarchies) {
-    const at = `${dest}/${h.name}`;
-    out.push(step(StepOp.MOUNT, `mount ${h.fstype} ${h.options || h.name} on ${at}`, [opts.flags, inRootfs, CREATE.dir], [h.fstype, at, h.fstype, h.options]));
-  }
+  for (const h of ctx.cgroupHierarchies) out.push(...one(h, `${dest}/${h.name}`));
   if (opts.flags & MS.RDONLY) out.push(step(StepOp.MOUNT, `remount ${dest} read-only`, [MS.REMOUNT | opts.flags, inRootfs, CREATE.none], ['', dest, '', '']));
   return out;
 }
@@ -128,7 +136,10 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   }
   if (created.some((n) => n.type === 'cgroup')) steps.push(step(StepOp.UNSHARE, 'unshare the cgroup namespace (rooted at the container cgroup)', [CLONE.NEWCGROUP]));
 
-  if (proc.oomScoreAdj !== undefined) steps.push(step(StepOp.WRITE_FILE, `oom_score_adj = ${proc.oomScoreAdj}`, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]));
+  // in a new user namespace the runtime writes it when PID arrives: lowering it needs
+  // CAP_SYS_RESOURCE in the host's user namespace, which pid 1 no longer has there
+  const newUserns = created.some((n) => n.type === 'user');
+  if (proc.oomScoreAdj !== undefined && !newUserns) steps.push(step(StepOp.WRITE_FILE, `oom_score_adj = ${proc.oomScoreAdj}`, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]));
 
   // 2. The root filesystem: stop mount events from reaching the host, bind the rootfs onto itself
   //    (pivot_root needs a mount point), mount what the spec asks in its order, make devices.
@@ -138,9 +149,13 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   steps.push(step(StepOp.BIND_ROOTFS, `bind the rootfs ${rootfs} onto itself`, [], [rootfs]));
   for (const m of spec.mounts ?? []) steps.push(...mountSteps(m, ctx));
 
-  const devMounted = (spec.mounts ?? []).some((m) => m.destination === '/dev' && m.type !== 'bind' && !(m.options ?? []).includes('bind') && !(m.options ?? []).includes('rbind'));
+  // Devices are made in a /dev the container mounts itself (a tmpfs), or when linux.devices asks;
+  // never in a /dev bound from elsewhere (the host's, perhaps). A rootfs without a /dev mount keeps
+  // its own /dev as it is.
+  const devBound = (spec.mounts ?? []).some((m) => m.destination === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
+  const devMounted = !devBound && (spec.mounts ?? []).some((m) => m.destination === '/dev');
   const devices = [...DEFAULT_DEVICES.filter((d) => !(linux.devices ?? []).some((o) => o.path === d.path)), ...(linux.devices ?? [])];
-  if (devMounted || (linux.devices ?? []).length) {
+  if (!devBound && (devMounted || (linux.devices ?? []).length)) {
     for (const d of devices) {
       if (userns) {
         // mknod is not allowed in a user namespace: bind the host's node instead, as runc does

@@ -515,7 +515,7 @@ class Validator {
 
     const terminal = has(p, 'terminal') ? this.bool('process.terminal', p.terminal) : false;
     if (terminal && !this.options.allowTerminal) {
-      this.fail('process.terminal', 'true needs --console-socket, which MiniCon does not support yet', 'set "terminal": false (or use `minicon run` in the foreground, which handles the terminal itself)');
+      this.fail('process.terminal', 'true needs --console-socket, which MiniCon does not support yet', 'set "terminal": false in config.json (`minicon spec` copies runc, whose default is true)');
     }
     if (has(p, 'consoleSize')) {
       const c = this.obj('process.consoleSize', p.consoleSize);

@@ -14,7 +14,8 @@
 //  5  PAUSED    child->runtime    u32 index (step mode)             CONTINUE
 //  6  CONTINUE  runtime->child    (empty)                           the paused step runs
 //  7  READY     child->runtime    u64 ns since clone                (none) waits for `start`
-//  8  ERROR     child|monitor->   u32 index, i32 errno,             (none) the sender exits
+//  8  ERROR     child|monitor->   u32 index (MONITOR_STEP: the      (none) the sender exits
+//                                 monitor's own), i32 errno,
 //               runtime           str syscall, str path
 //  9  EXEC      child->monitor    (empty), on the status pipe:      EOF (execve succeeded) or ERROR
 //                                 about to execve
@@ -30,10 +31,12 @@ export enum SyncType { PLAN = 1, PID = 2, GO = 3, STEP = 4, PAUSED = 5, CONTINUE
 export const MAX_FRAME = 1 << 20;
 export const PLAN_STEP_MODE = 1;
 export const PLAN_WAIT_GO = 2;
+/** ERROR index of minicon-init's own failures (not a step's) */
+export const MONITOR_STEP = 0xffffffff;
 
 /** Step ops, in the order of enum step_op in native/init/sync.h. */
 export enum StepOp {
-  SETNS = 1, UNSHARE, MOUNT, BIND_ROOTFS, MKDIR, MKNOD, SYMLINK, PIVOT_ROOT, MASK, READONLY,
+  SETNS = 1, UNSHARE, MOUNT, BIND_ROOTFS, MKNOD, SYMLINK, PIVOT_ROOT, MASK, READONLY,
   WRITE_FILE, SETHOSTNAME, SETDOMAINNAME, SETRLIMIT, CHDIR, UMASK, CAPS_BOUNDING, KEEPCAPS,
   SETGROUPS, SETRESGID, SETRESUID, CAPS, NO_NEW_PRIVS, HOOK, WAIT_START, EXEC,
 }
