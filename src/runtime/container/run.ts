@@ -14,34 +14,46 @@ import { MiniconError } from '../errors';
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function run(opts: CreateOptions & { detach?: boolean }): Promise<number> {
-  let started: (() => void) | undefined;
-  const askEarly = () => {
-    // if pid 1 has failed already the monitor may be gone: then create's own error is the one to tell
-    try { started = requestStart(opts.root, opts.id); } catch (e) { started = () => { throw e; }; }
+  // Signals are caught from the start (a Ctrl-C during create must not kill the CLI halfway and
+  // leave the container behind); they reach the container once it runs, as runc forwards them.
+  let target: { pid: number; startTime?: string } | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (sig: NodeJS.Signals) => {
+    if (!target) { pending.push(sig); return; }
+    try { signalPid(target.pid, target.startTime, constants.signals[sig]); } catch { /* exited */ }
   };
-  // step mode pauses before each step: start only once the person has stepped through
-  const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : askEarly });
-  try {
-    (started ?? requestStart(opts.root, opts.id))();
-    runPoststart(record);
-  } catch (e) {
-    // execve failed or pid 1 died before it: the container's own status (127 for a command not
-    // found, 126 for one that cannot run) is the status of `run`, as for a shell
-    const exit = await Promise.race([monitor.exited, new Promise((res) => setTimeout(res, 2000).unref())]).then(() => readExit(opts.root, opts.id));
-    monitor.detach();
-    remove(opts.root, opts.id, true);
-    if (e instanceof MiniconError && exit && exit.exitCode !== 0) e.detail.exitCode = exit.exitCode;
-    throw e;
-  }
-  if (opts.detach) { monitor.detach(); return 0; }
-  monitor.closeSync();
-  const forward = (sig: NodeJS.Signals) => { try { signalPid(record.pid!, record.pidStartTime, constants.signals[sig]); } catch { /* exited */ } };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    const { code, signal } = await monitor.exited;
-    return readExit(opts.root, opts.id)?.exitCode ?? code ?? 128 + (signal ?? 0);
+    let started: (() => void) | undefined;
+    const askEarly = () => {
+      // if pid 1 has failed already the monitor may be gone: then create's own error is the one to tell
+      try { started = requestStart(opts.root, opts.id); } catch (e) { started = () => { throw e; }; }
+    };
+    // step mode pauses before each step: start only once the person has stepped through
+    const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : askEarly });
+    try {
+      (started ?? requestStart(opts.root, opts.id))();
+      runPoststart(record);
+    } catch (e) {
+      // execve failed or pid 1 died before it: the container's own status (127 for a command not
+      // found, 126 for one that cannot run) is the status of `run`, as for a shell
+      const exit = await Promise.race([monitor.exited, new Promise((res) => setTimeout(res, 2000).unref())]).then(() => readExit(opts.root, opts.id));
+      monitor.detach();
+      remove(opts.root, opts.id, true);
+      if (e instanceof MiniconError && exit && exit.exitCode !== 0) e.detail.exitCode = exit.exitCode;
+      throw e;
+    }
+    target = { pid: record.pid!, startTime: record.pidStartTime };
+    for (const sig of pending.splice(0)) forward(sig);
+    if (opts.detach) { monitor.detach(); return 0; }
+    monitor.closeSync();
+    try {
+      const { code, signal } = await monitor.exited;
+      return readExit(opts.root, opts.id)?.exitCode ?? code ?? 128 + (signal ?? 0);
+    } finally {
+      remove(opts.root, opts.id, true);
+    }
   } finally {
     for (const s of FORWARDED) process.removeListener(s, forward);
-    remove(opts.root, opts.id, true);
   }
 }
