@@ -150,6 +150,21 @@ for (const kind of ['prestart', 'createRuntime', 'createContainer']) {
   });
 }
 
+test('a createContainer hook inherits only stdio: not the sync socket between the runtime and pid 1', () => {
+  const { b, log } = hookBundle();
+  // the hook runs in the container's mount namespace before pivot_root: host paths still work
+  b.write((c) => { c.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `ls /proc/self/fd > ${log}`], env: ENV }] }; });
+  const id = kit.id('hook-fds');
+  const c = kit.start(b, id);
+  try {
+    const fds = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map(Number).filter((fd) => fd > 2);
+    // ls itself holds one fd (the /proc/self/fd directory it reads); nothing else may be open
+    assert.ok(fds.length <= 1, `fds open in the hook besides stdio: ${fds.join(' ')}`);
+  } finally {
+    kit.destroy(c.id);
+  }
+});
+
 test('a failing startContainer hook: start fails naming it, the process never runs, delete leaves nothing', () => {
   const h = hookBundle((c, host, inside) => { c.hooks = { startContainer: [inside('startContainer', 1)] }; c.process.args = ['/probe', 'info']; });
   const id = kit.id('fail-start');
