@@ -91,31 +91,36 @@ function populateRootfs(dir, busybox, probe) {
   fs.chmodSync(path.join(dir, 'probe'), 0o755);
 }
 
-/** Builds (once, atomically) the pristine rootfs cache; rebuilds it when busybox or the probe changed. */
+/**
+ * Builds (once, atomically) the pristine rootfs cache for this busybox and this probe: its folder
+ * is named after them, so two checkouts with different builds (a CI rehearsal beside a work tree)
+ * never pull the rootfs from under each other. Caches of other builds unused for an hour go.
+ */
 function ensureRootfsCache() {
   const busybox = busyboxPath();
   const probe = probePath();
   const stamp = stampOf([busybox, probe]);
+  const dir = `${CACHE}-${require('crypto').createHash('sha1').update(stamp).digest('hex').slice(0, 12)}`;
   try {
-    if (fs.readFileSync(path.join(CACHE, STAMP), 'utf8') === stamp) return CACHE;
+    if (fs.readFileSync(path.join(dir, STAMP), 'utf8') === stamp) return dir;
   } catch { /* no cache yet */ }
   fs.mkdirSync(ROOT, { recursive: true });
-  const tmp = `${CACHE}.tmp-${process.pid}-${Date.now()}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp, { mode: 0o755 });
   populateRootfs(tmp, busybox, probe);
   fs.writeFileSync(path.join(tmp, STAMP), stamp);
-  // Swap the new cache in; an old one is moved aside first (rename cannot replace a non-empty dir).
-  const old = `${CACHE}.old-${process.pid}-${Date.now()}`;
-  try { fs.renameSync(CACHE, old); } catch { /* none */ }
   try {
-    fs.renameSync(tmp, CACHE);
+    fs.renameSync(tmp, dir);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    if (!fs.existsSync(path.join(CACHE, STAMP))) throw e; // someone else won the race: fine
+    if (!fs.existsSync(path.join(dir, STAMP))) throw e; // someone else won the race: fine
   }
-  fs.rmSync(old, { recursive: true, force: true });
-  return CACHE;
+  for (const other of fs.readdirSync(ROOT)) {
+    const p = path.join(ROOT, other);
+    if (!other.startsWith(path.basename(CACHE)) || p === dir) continue;
+    try { if (Date.now() - fs.statSync(p).mtimeMs > 3600e3) fs.rmSync(p, { recursive: true, force: true }); } catch { /* in use or gone */ }
+  }
+  return dir;
 }
 
 /** The current runc-style default config (the project's compiled defaultSpec). */
