@@ -164,6 +164,8 @@ export class V1Manager implements CgroupManager {
    * container that was already paused stays paused (a SIGKILLed task still dies once thawed).
    */
   kill(signal: NodeJS.Signals | number = 'SIGKILL'): void {
+    // an empty cgroup (the usual case when a stopped container is deleted): nothing to freeze
+    if (this.pids().length === 0) return;
     let frozen = false;
     if (this.paths.freezer && fs.existsSync(this.paths.freezer) && !freezer.isFrozen(this.paths.freezer)) {
       try {
