@@ -74,8 +74,15 @@ static void handle_start(struct monitor *m, int client) {
   uint8_t *payload = NULL;
   uint32_t len;
   int reached_exec = 0;
+  uint64_t exec_ns = 0;
   while (sync_read(m->status_fd, &type, &payload, &len) == 0) {
-    if (type == SYNC_EXEC) { reached_exec = 1; free(payload); continue; }
+    if (type == SYNC_EXEC) {
+      struct reader r = { payload, len, 0 };
+      exec_ns = rd_u64(&r);
+      reached_exec = 1;
+      free(payload);
+      continue;
+    }
     if (type != SYNC_ERROR) { free(payload); break; }
     struct reader r = { payload, len, 0 };
     uint32_t index = rd_u32(&r);
@@ -92,7 +99,9 @@ static void handle_start(struct monitor *m, int client) {
   iso_now(when, sizeof when);
   snprintf(text, sizeof text, "%s\n", when);
   write_atomic("started", text);
-  reply(client, "ok\n");
+  char ok[48];
+  snprintf(ok, sizeof ok, "ok %llu\n", (unsigned long long)exec_ns);
+  reply(client, ok);
 }
 
 static void handle_client(struct monitor *m, int client) {

@@ -267,7 +267,10 @@ static int step_exec(struct ctx *c, struct step *s) {
   environ = &s->strs[nargs];   /* execvp looks PATH up in the container's environment */
   signal(SIGPIPE, SIG_DFL);
   /* tell the monitor we got this far: EOF after this means execve succeeded */
-  if (sync_write(c->report_fd, SYNC_EXEC, NULL, 0) < 0) FAIL("write", "status EXEC");
+  uint8_t b[8];
+  uint64_t ns = now_ns() - c->clone_ns;
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(ns >> (8 * i));
+  if (sync_write(c->report_fd, SYNC_EXEC, b, 8) < 0) FAIL("write", "status EXEC");
   execvp(argv[0], argv);
   FAIL("execve", argv[0]);
 }

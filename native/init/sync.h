@@ -26,8 +26,8 @@
  *  8  ERROR     child|monitor->   u32 index (MONITOR_STEP: the      (none) the sender exits
  *                                 monitor's own), i32 errno,
  *               runtime           str syscall, str path
- *  9  EXEC      child->monitor    (empty) on the status pipe:       EOF (execve succeeded) or ERROR
- *                                 about to execve
+ *  9  EXEC      child->monitor    u64 ns since clone, on the status EOF (execve succeeded) or ERROR
+ *                                 pipe: about to execve
  *
  * The runtime puts the monitor into the container's cgroups before PLAN, so pid 1 is born there
  * (no cgroup attach between clone and execve); the monitor then writes itself back to the
@@ -36,7 +36,8 @@
  * A step: u16 op, u16 nints, u16 nstrs, nints x i64, nstrs x str. Ops are the enum below.
  * After READY the runtime may close its end: the child then only waits for the start pipe
  * from the monitor, and the monitor speaks on `ctl.sock` in the state directory:
- *     "start\n"  -> "ok\n" once execve succeeded, or "error <errno> <ERRNAME> <step> <syscall> <path>\n"
+ *     "start\n"  -> "ok <ns from clone to execve>\n" once execve succeeded, or
+ *                  "error <errno> <ERRNAME> <step> <syscall> <path>\n"
  *                  (syscall "start": already-started, container-gone, exited-before-start)
  *     "pid\n"    -> "<pid>\n"
  */

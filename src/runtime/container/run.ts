@@ -24,7 +24,7 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    let started: (() => void) | undefined;
+    let started: (() => number) | undefined;
     const askEarly = () => {
       // if pid 1 has failed already the monitor may be gone: then create's own error is the one to tell
       try { started = requestStart(opts.root, opts.id); } catch (e) { started = () => { throw e; }; }
@@ -32,7 +32,8 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
     // step mode pauses before each step: start only once the person has stepped through
     const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : askEarly });
     try {
-      (started ?? requestStart(opts.root, opts.id))();
+      const ns = (started ?? requestStart(opts.root, opts.id))();
+      opts.trace?.(`execve ${(ns / 1e6).toFixed(3)} ms after clone`);
       runPoststart(record);
     } catch (e) {
       // execve failed or pid 1 died before it: the container's own status (127 for a command not

@@ -6,10 +6,11 @@ import { runHooks } from './hooks';
 import { canStart, Status } from './status';
 import { ContainerRecord, ociState, openContainer, stateDir } from './store';
 
-export function start(root: string, id: string): ContainerRecord {
+export function start(root: string, id: string, trace?: (line: string) => void): ContainerRecord {
   const { rec, status: st } = openContainer(root, id);
   if (!canStart(st)) throw new MiniconError(`cannot start container "${id}": it is ${st}`, { hint: st === Status.Stopped ? `\`minicon delete ${id}\`, then create it again` : undefined });
-  requestStart(root, id)();
+  const ns = requestStart(root, id)();
+  trace?.(`execve ${(ns / 1e6).toFixed(3)} ms after clone`);
   runPoststart(rec);
   return rec;
 }
@@ -25,14 +26,15 @@ const START_REFUSALS: Record<string, string> = {
 };
 
 /**
- * Asks the monitor now to let pid 1 execve; the returned function waits for the answer and throws
- * if execve did not happen. (`run` asks as soon as pid 1 exists and waits after READY.)
+ * Asks the monitor now to let pid 1 execve; the returned function waits for the answer, returns
+ * the time from clone to execve in ns, and throws if execve did not happen. (`run` asks as soon as
+ * pid 1 exists and waits after READY.)
  */
-export function requestStart(root: string, id: string): () => void {
+export function requestStart(root: string, id: string): () => number {
   const request = send(stateDir(root, id), 'start');
   return () => {
     const reply = request.reply();
-    if (reply === 'ok') return;
+    if (reply.startsWith('ok')) return Number(reply.split(' ')[1] ?? 0);
     // "error <errno> <ERRNAME> <step index> <syscall> <path>"
     const [word, , errname, index, syscall, ...path] = reply.split(' ');
     if (word !== 'error' || !syscall) throw new MiniconError(`start: the monitor answered "${reply}"`);

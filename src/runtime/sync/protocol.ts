@@ -17,8 +17,8 @@
 //  8  ERROR     child|monitor->   u32 index (MONITOR_STEP: the      (none) the sender exits
 //                                 monitor's own), i32 errno,
 //               runtime           str syscall, str path
-//  9  EXEC      child->monitor    (empty), on the status pipe:      EOF (execve succeeded) or ERROR
-//                                 about to execve
+//  9  EXEC      child->monitor    u64 ns since clone, on the status EOF (execve succeeded) or ERROR
+//                                 pipe: about to execve
 //
 // The runtime puts the monitor into the container's cgroups before PLAN, so pid 1 is born there (no
 // cgroup attach between clone and execve); the monitor then returns to the files listed in PLAN.
