@@ -114,11 +114,7 @@ function kit(name) {
         try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       }
       const dirs = leaks.cgroupDirs([id]).filter((d) => path.basename(d) === id);
-      for (const d of dirs) {
-        for (let i = 0; i < 40; i++) {
-          try { fs.rmdirSync(d); break; } catch (err) { if (err.code === 'ENOENT') break; sleepMs(50); }
-        }
-      }
+      for (const d of dirs) rmdirRetry(d, 40);
       fs.rmSync(path.join(root, id), { recursive: true, force: true });
     },
     /** The OCI state JSON (only to learn the pid). */
@@ -200,11 +196,7 @@ function kit(name) {
       }
       // cgroups of this file's containers that delete could not remove (deepest first, once empty)
       const dirs = leaks.cgroupDirs([...ids]).filter((d) => [...ids].some((id) => path.basename(d) === id)).sort((a, b) => b.length - a.length);
-      for (const d of dirs) {
-        for (let i = 0; i < 20; i++) {
-          try { fs.rmdirSync(d); break; } catch (e) { if (e.code === 'ENOENT') break; sleepMs(50); }
-        }
-      }
+      for (const d of dirs) rmdirRetry(d, 20);
       for (const b of bundles.splice(0)) { try { b.remove(); } catch (e) { process.stderr.write(`cleanup: ${e.message}\n`); } }
       fs.rmSync(root, { recursive: true, force: true });
     },
@@ -219,6 +211,13 @@ function ownMonitors(root) {
     try { if (fs.readlinkSync(`/proc/${p.pid}/cwd`).startsWith(`${root}/`)) out.push(p.pid); } catch { /* gone, or a zombie */ }
   }
   return out;
+}
+
+/** rmdir of a (cgroup) directory, retried every 50 ms while it is busy; done when it is gone. */
+function rmdirRetry(dir, tries = 20) {
+  for (let i = 0; i < tries; i++) {
+    try { fs.rmdirSync(dir); break; } catch (e) { if (e.code === 'ENOENT') break; sleepMs(50); }
+  }
 }
 
 /** Direct children of pid. */
@@ -328,4 +327,7 @@ module.exports.mountOf = mountOf;
 module.exports.unified = unified;
 module.exports.capMask = capMask;
 module.exports.sleepMs = sleepMs;
+module.exports.ownMonitors = ownMonitors;
+module.exports.childrenOf = childrenOf;
+module.exports.rmdirRetry = rmdirRetry;
 module.exports.parseProbe = parseProbe;

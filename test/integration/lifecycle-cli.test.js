@@ -8,64 +8,20 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('fs');
 const path = require('path');
-const { spawnSync } = require('child_process');
-const { makeBundle, uniqueId } = require('../helpers/bundle');
-const leaks = require('../helpers/leaks');
+const { makeBundle } = require('../helpers/bundle');
+const kit = require('../helpers/runtime-kit')('lifecycle-cli');
 
-const REPO = path.resolve(__dirname, '..', '..');
-const BIN = path.join(REPO, 'bin', 'minicon');
-const ROOT = `/tmp/minicon-test/lifecycle-cli-${process.pid}`;
-const TAG = `-${process.pid}-`;
+const { ROOT, cli, ok, state, quickState, newId, sleep, waitFor, alive, cgroupDirsOf } = kit;
 
-let before;
 let bundle;
 let shBundle;
-const ids = [];
 
-// ---- helpers (each integration file carries its own: only test files may be added) --------------
+// ---- helpers of this file (the shared ones are in test/helpers/runtime-kit.js) --------------------
 
-/** Runs ./bin/minicon. stdout and stderr go to files, not pipes: a created container inherits the
- *  CLI's stdio and keeps it open, so a pipe would never see EOF (spawnSync would wait for it). */
-let ioCount = 0;
-function cli(args, opts = {}) {
-  ioCount += 1;
-  const outFile = path.join(ROOT + '-io', `${ioCount}.out`), errFile = path.join(ROOT + '-io', `${ioCount}.err`);
-  fs.mkdirSync(ROOT + '-io', { recursive: true });
-  const o = fs.openSync(outFile, 'w'), e = fs.openSync(errFile, 'w');
-  let r;
-  try {
-    r = spawnSync(process.execPath, [BIN, '--root', ROOT, ...args], { stdio: ['ignore', o, e], timeout: opts.timeout ?? 20000, killSignal: 'SIGKILL' });
-  } finally { fs.closeSync(o); fs.closeSync(e); }
-  if (r.error) throw r.error;
-  const res = { code: r.status, signal: r.signal, out: fs.readFileSync(outFile, 'utf8'), err: fs.readFileSync(errFile, 'utf8') };
-  fs.rmSync(outFile, { force: true }); fs.rmSync(errFile, { force: true });
-  return res;
-}
-function ok(args) {
-  const r = cli(args);
-  assert.is(r.code, 0, `minicon ${args.join(' ')}: exit ${r.code}\n${r.err}`);
-  return r;
-}
-function state(id) {
-  const r = cli(['state', id]);
-  return r.code === 0 ? JSON.parse(r.out) : { error: r.err, code: r.code };
-}
-/** the same answer as `minicon state`, computed in this process (dist/, the code the CLI runs): for
- *  polling, where a node process per poll would cost ~200 ms each; assertions still use the CLI */
-function quickState(id) {
-  try { return require('../../dist/runtime/container/query').stateOf(ROOT, id); } catch (e) { return { error: e.message }; }
-}
-function sleep(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
-function waitFor(pred, ms = 3000, step = 50) {
-  const end = Date.now() + ms;
-  for (;;) { const v = pred(); if (v || Date.now() > end) return v; sleep(step); }
-}
-const alive = (pid) => { try { const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); return !/^\S+ \(.*\) [ZX] /.test(s); } catch { return false; } };
 const exe = (pid) => { try { return fs.readlinkSync(`/proc/${pid}/exe`); } catch (e) { return `<${e.code}>`; } };
 const cmdline = (pid) => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean); } catch { return []; } };
 const recordOf = (id) => JSON.parse(fs.readFileSync(path.join(ROOT, id, 'state.json'), 'utf8'));
 const exitOf = (id) => { try { return JSON.parse(fs.readFileSync(path.join(ROOT, id, 'exit.json'), 'utf8')); } catch { return undefined; } };
-function cgroupDirsOf(id) { return leaks.cgroupDirs([id]).filter((d) => d.includes(id)); }
 
 /** where the kernel says pid is frozen: the v1 freezer of its cgroup, or cgroup v2's cgroup.events */
 function frozenState(pid) {
@@ -76,64 +32,13 @@ function frozenState(pid) {
   return /frozen 1/.test(fs.readFileSync(`/sys/fs/cgroup${v2.slice(3)}/cgroup.events`, 'utf8')) ? 'FROZEN' : 'THAWED';
 }
 
-function newId(p) { const id = uniqueId(p); ids.push(id); return id; }
-
-/** leaks that are ours: this file's state root, ids (mct-*-<pid>-*), bundles; not other tests' */
-function ourLeaks() {
-  const bundles = [bundle, shBundle].filter(Boolean).map((b) => b.dir);
-  const mine = (s) => s.includes(ROOT) || (s.includes('mct-') && s.includes(TAG)) || bundles.some((d) => s.includes(d));
-  const end = Date.now() + 3000;
-  for (;;) {
-    const left = leaks.findLeaks(before, { root: ROOT }).filter((l) => {
-      if (l.startsWith('state left:')) return true;
-      if (l.startsWith('process left:')) {
-        const pid = Number(/pid (\d+)/.exec(l)[1]);
-        try { return mine(fs.readlinkSync(`/proc/${pid}/cwd`)) || mine(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')); } catch { return false; }
-      }
-      if (l.startsWith('mount table grew')) return false;
-      return mine(l);
-    });
-    if (!left.length || Date.now() > end) return left;
-    sleep(100);
-  }
-}
-
-/**
- * Last-resort cleanup after delete --force (which can fail, e.g. when state.json lacks the pid):
- * only what is provably this file's: processes in cgroups named after its ids, minicon-init
- * monitors whose cwd is one of its state dirs; then the cgroup dirs (deepest first).
- */
-function bruteCleanup(ids) {
-  const mineCwd = (pid) => { try { const cwd = fs.readlinkSync(`/proc/${pid}/cwd`); return ids.some((id) => cwd.startsWith(`${ROOT}/${id}`)); } catch { return false; } };
-  for (const p of leaks.initProcesses()) {
-    if (!mineCwd(p.pid)) continue;
-    try { for (const c of fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) process.kill(Number(c), 'SIGKILL'); } catch { /* gone */ }
-    try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  const dirs = leaks.cgroupDirs(ids).filter((d) => ids.includes(path.basename(d))).sort((a, b) => b.length - a.length);
-  for (const d of dirs) {
-    try { if (fs.existsSync(`${d}/freezer.state`)) fs.writeFileSync(`${d}/freezer.state`, 'THAWED'); } catch { /* best effort */ }
-    try { for (const p of fs.readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  }
-  for (const d of dirs) {
-    for (let i = 0; i < 20; i++) { try { fs.rmdirSync(d); break; } catch (e) { if (e.code === 'ENOENT') break; sleep(50); } }
-  }
-}
-
 test.before(() => {
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  before = leaks.snapshot();
+  kit.begin();
   bundle = makeBundle({ name: `lifecycle-cli-${process.pid}`, probe: ['pause'] });
   shBundle = makeBundle({ name: `lifecycle-cli-sh-${process.pid}`, args: ['sh', '-c', 'sleep 100 & sleep 100 & wait; exit 5'] });
 });
 
-test.after(() => {
-  for (const id of ids) cli(['delete', '--force', id]);
-  bruteCleanup(ids);
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  fs.rmSync(ROOT + '-io', { recursive: true, force: true });
-  for (const b of [bundle, shBundle]) { try { b && b.remove(); } catch (e) { console.error(e.message); } }
-});
+test.after(() => kit.cleanup([bundle, shBundle]));
 
 // ---- the main path --------------------------------------------------------------------------------
 
@@ -332,8 +237,8 @@ test('kill USR1 by name: the probe reports 128+10', () => {
 });
 
 test('no leaks: no mount, cgroup, state file or minicon-init process of ours is left', () => {
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  assert.equal(ourLeaks(), []);
+  kit.deleteLeft();
+  assert.equal(kit.ourLeaks([bundle, shBundle]), []);
 });
 
 test.run();

@@ -6,53 +6,16 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('fs');
 const path = require('path');
-const { spawn, spawnSync } = require('child_process');
-const { makeBundle, uniqueId } = require('../helpers/bundle');
-const leaks = require('../helpers/leaks');
+const { spawn } = require('child_process');
+const { makeBundle } = require('../helpers/bundle');
+const kit = require('../helpers/runtime-kit')('lifecycle-run');
 
-const REPO = path.resolve(__dirname, '..', '..');
-const BIN = path.join(REPO, 'bin', 'minicon');
-const ROOT = `/tmp/minicon-test/lifecycle-run-${process.pid}`;
-const IO = `${ROOT}-io`;
-const TAG = `-${process.pid}-`;
+const { ROOT, IO, BIN, cli, ok, state, newId, waitFor, alive, cgroupDirsOf } = kit;
 
-let before;
 let bundle;
-const ids = [];
 
-// ---- helpers ----------------------------------------------------------------------------------------
+// ---- helpers of this file (the shared ones are in test/helpers/runtime-kit.js) ----------------------
 
-/** ./bin/minicon with stdout/stderr in files (a detached container keeps inherited pipes open) */
-let ioCount = 0;
-function cli(args, opts = {}) {
-  ioCount += 1;
-  fs.mkdirSync(IO, { recursive: true });
-  const outFile = path.join(IO, `${ioCount}.out`), errFile = path.join(IO, `${ioCount}.err`);
-  const o = fs.openSync(outFile, 'w'), e = fs.openSync(errFile, 'w');
-  let r;
-  try {
-    r = spawnSync(process.execPath, [BIN, '--root', ROOT, ...args], { stdio: [opts.stdin ?? 'ignore', o, e], timeout: opts.timeout ?? 20000, killSignal: 'SIGKILL' });
-  } finally { fs.closeSync(o); fs.closeSync(e); }
-  if (r.error) throw r.error;
-  return { code: r.status, signal: r.signal, out: fs.readFileSync(outFile, 'utf8'), err: fs.readFileSync(errFile, 'utf8') };
-}
-function ok(args) {
-  const r = cli(args);
-  assert.is(r.code, 0, `minicon ${args.join(' ')}: exit ${r.code}\n${r.err}`);
-  return r;
-}
-function state(id) {
-  const r = cli(['state', id]);
-  return r.code === 0 ? JSON.parse(r.out) : { error: r.err, code: r.code };
-}
-function sleep(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
-function waitFor(pred, ms = 3000, step = 50) {
-  const end = Date.now() + ms;
-  for (;;) { const v = pred(); if (v || Date.now() > end) return v; sleep(step); }
-}
-const alive = (pid) => { try { return !/^\S+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
-function newId(p) { const id = uniqueId(p); ids.push(id); return id; }
-function cgroupDirsOf(id) { return leaks.cgroupDirs([id]).filter((d) => d.includes(id)); }
 /** the bundle's config for this test: process args, and other edits */
 function configure(args, edit) {
   bundle.write((c) => {
@@ -86,59 +49,12 @@ function runStepped(id, { closeStdin = false } = {}) {
   });
 }
 
-function ourLeaks() {
-  const mine = (s) => s.includes(ROOT) || (s.includes('mct-') && s.includes(TAG)) || (bundle && s.includes(bundle.dir));
-  const end = Date.now() + 3000;
-  for (;;) {
-    const left = leaks.findLeaks(before, { root: ROOT }).filter((l) => {
-      if (l.startsWith('state left:')) return true;
-      if (l.startsWith('process left:')) {
-        const pid = Number(/pid (\d+)/.exec(l)[1]);
-        try { return mine(fs.readlinkSync(`/proc/${pid}/cwd`)) || mine(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')); } catch { return false; }
-      }
-      if (l.startsWith('mount table grew')) return false;
-      return mine(l);
-    });
-    if (!left.length || Date.now() > end) return left;
-    sleep(100);
-  }
-}
-
-/**
- * Last-resort cleanup after delete --force (which can fail, e.g. when state.json lacks the pid):
- * only what is provably this file's: processes in cgroups named after its ids, minicon-init
- * monitors whose cwd is one of its state dirs; then the cgroup dirs (deepest first).
- */
-function bruteCleanup(ids) {
-  const mineCwd = (pid) => { try { const cwd = fs.readlinkSync(`/proc/${pid}/cwd`); return ids.some((id) => cwd.startsWith(`${ROOT}/${id}`)); } catch { return false; } };
-  for (const p of leaks.initProcesses()) {
-    if (!mineCwd(p.pid)) continue;
-    try { for (const c of fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) process.kill(Number(c), 'SIGKILL'); } catch { /* gone */ }
-    try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  const dirs = leaks.cgroupDirs(ids).filter((d) => ids.includes(path.basename(d))).sort((a, b) => b.length - a.length);
-  for (const d of dirs) {
-    try { if (fs.existsSync(`${d}/freezer.state`)) fs.writeFileSync(`${d}/freezer.state`, 'THAWED'); } catch { /* best effort */ }
-    try { for (const p of fs.readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  }
-  for (const d of dirs) {
-    for (let i = 0; i < 20; i++) { try { fs.rmdirSync(d); break; } catch (e) { if (e.code === 'ENOENT') break; sleep(50); } }
-  }
-}
-
 test.before(() => {
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  before = leaks.snapshot();
+  kit.begin();
   bundle = makeBundle({ name: `lifecycle-run-${process.pid}`, probe: ['exit', '0'] });
 });
 
-test.after(() => {
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  bruteCleanup(ids);
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  fs.rmSync(IO, { recursive: true, force: true });
-  try { bundle && bundle.remove(); } catch (e) { console.error(e.message); }
-});
+test.after(() => kit.cleanup([bundle]));
 
 // ---- exit statuses ----------------------------------------------------------------------------------
 
@@ -234,7 +150,10 @@ test('run --trace: one numbered line per setup step with its time, then "ready .
   }
   const ready = lines.findIndex((l) => /^trace: ready \d+\.\d{3} ms after clone/.test(l));
   assert.ok(ready >= 0, lines.slice(-3).join('\n'));
-  assert.is(ready, lines.length - 1, 'ready comes after the last step line');
+  assert.is(ready, steps.length, 'ready comes after the last step line');
+  // then the time from clone to execve, which the container reports as it execs
+  assert.match(lines[ready + 1] ?? '', /^trace: execve \d+\.\d{3} ms after clone$/);
+  assert.is(lines.length, ready + 2);
   assertGone(id);
 });
 
@@ -288,8 +207,8 @@ test('create --step: the first prompt already names pid 1 (PID is handled before
 });
 
 test('no leaks: no mount, cgroup, state file or minicon-init process of ours is left', () => {
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  assert.equal(ourLeaks(), []);
+  kit.deleteLeft();
+  assert.equal(kit.ourLeaks([bundle]), []);
 });
 
 test.run();

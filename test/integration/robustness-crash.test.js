@@ -9,62 +9,20 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('fs');
 const path = require('path');
-const { spawn, spawnSync } = require('child_process');
-const { makeBundle, uniqueId } = require('../helpers/bundle');
-const leaks = require('../helpers/leaks');
+const { spawn } = require('child_process');
+const { makeBundle } = require('../helpers/bundle');
+const kit = require('../helpers/runtime-kit')('robustness-crash');
 
-const REPO = path.resolve(__dirname, '..', '..');
-const BIN = path.join(REPO, 'bin', 'minicon');
-const ROOT = `/tmp/minicon-test/robustness-crash-${process.pid}`;
-const IO = `${ROOT}-io`;
-const TAG = `-${process.pid}-`;
+const { ROOT, IO, BIN, cli, ok, state, quickState, newId, bruteCleanup, waitFor, alive, cgroupDirsOf } = kit;
 
-let before;
 let bundle;
 let hookBundle;
-const ids = [];
 const strays = new Set(); // pids this file started outside minicon (hooks), killed in after()
 
-// ---- helpers ----------------------------------------------------------------------------------------
+// ---- helpers of this file (the shared ones are in test/helpers/runtime-kit.js) ----------------------
 
-let ioCount = 0;
-/** ./bin/minicon with stdout/stderr in files (a created container keeps inherited pipes open) */
-function cli(args, opts = {}) {
-  ioCount += 1;
-  fs.mkdirSync(IO, { recursive: true });
-  const outFile = path.join(IO, `${ioCount}.out`), errFile = path.join(IO, `${ioCount}.err`);
-  const o = fs.openSync(outFile, 'w'), e = fs.openSync(errFile, 'w');
-  let r;
-  try {
-    r = spawnSync(process.execPath, [BIN, '--root', ROOT, ...args], { stdio: ['ignore', o, e], timeout: opts.timeout ?? 20000, killSignal: 'SIGKILL' });
-  } finally { fs.closeSync(o); fs.closeSync(e); }
-  if (r.error) throw r.error;
-  return { code: r.status, signal: r.signal, out: fs.readFileSync(outFile, 'utf8'), err: fs.readFileSync(errFile, 'utf8') };
-}
-function ok(args) {
-  const r = cli(args);
-  assert.is(r.code, 0, `minicon ${args.join(' ')}: exit ${r.code}\n${r.err}`);
-  return r;
-}
-function state(id) {
-  const r = cli(['state', id]);
-  return r.code === 0 ? JSON.parse(r.out) : { error: r.err, code: r.code };
-}
-/** the same answer as `minicon state`, computed in this process (dist/, the code the CLI runs): for
- *  polling, where a node process per poll would cost ~200 ms each; assertions still use the CLI */
-function quickState(id) {
-  try { return require('../../dist/runtime/container/query').stateOf(ROOT, id); } catch (e) { return { error: e.message }; }
-}
-function sleep(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
-function waitFor(pred, ms = 3000, step = 50) {
-  const end = Date.now() + ms;
-  for (;;) { const v = pred(); if (v || Date.now() > end) return v; sleep(step); }
-}
-const alive = (pid) => { try { return !/^\S+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
 const ppid = (pid) => { try { return Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { return undefined; } };
 const comm = (pid) => { try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return undefined; } };
-function newId(p) { const id = uniqueId(p); ids.push(id); return id; }
-function cgroupDirsOf(id) { return leaks.cgroupDirs([id]).filter((d) => d.includes(id)); }
 function procsOf(id) {
   for (const d of cgroupDirsOf(id)) {
     try { const p = fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number); if (p.length) return p; } catch { /* next */ }
@@ -131,61 +89,15 @@ function killCli(c) {
   return new Promise((res) => { if (c.exitCode !== null || c.signalCode !== null) res(); else { c.once('exit', () => res()); c.kill('SIGKILL'); } });
 }
 
-function ourLeaks() {
-  const bundles = [bundle, hookBundle].filter(Boolean).map((b) => b.dir);
-  const mine = (s) => s.includes(ROOT) || (s.includes('mct-') && s.includes(TAG)) || bundles.some((d) => s.includes(d));
-  const end = Date.now() + 3000;
-  for (;;) {
-    const left = leaks.findLeaks(before, { root: ROOT }).filter((l) => {
-      if (l.startsWith('state left:')) return true;
-      if (l.startsWith('process left:')) {
-        const pid = Number(/pid (\d+)/.exec(l)[1]);
-        try { return mine(fs.readlinkSync(`/proc/${pid}/cwd`)) || mine(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')); } catch { return false; }
-      }
-      if (l.startsWith('mount table grew')) return false;
-      return mine(l);
-    });
-    if (!left.length || Date.now() > end) return left;
-    sleep(100);
-  }
-}
-
-/**
- * Last-resort cleanup after delete --force (which can fail, e.g. when state.json lacks the pid):
- * only what is provably this file's: processes in cgroups named after its ids, minicon-init
- * monitors whose cwd is one of its state dirs; then the cgroup dirs (deepest first).
- */
-function bruteCleanup(ids) {
-  const mineCwd = (pid) => { try { const cwd = fs.readlinkSync(`/proc/${pid}/cwd`); return ids.some((id) => cwd.startsWith(`${ROOT}/${id}`)); } catch { return false; } };
-  for (const p of leaks.initProcesses()) {
-    if (!mineCwd(p.pid)) continue;
-    try { for (const c of fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) process.kill(Number(c), 'SIGKILL'); } catch { /* gone */ }
-    try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  const dirs = leaks.cgroupDirs(ids).filter((d) => ids.includes(path.basename(d))).sort((a, b) => b.length - a.length);
-  for (const d of dirs) {
-    try { if (fs.existsSync(`${d}/freezer.state`)) fs.writeFileSync(`${d}/freezer.state`, 'THAWED'); } catch { /* best effort */ }
-    try { for (const p of fs.readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  }
-  for (const d of dirs) {
-    for (let i = 0; i < 20; i++) { try { fs.rmdirSync(d); break; } catch (e) { if (e.code === 'ENOENT') break; sleep(50); } }
-  }
-}
-
 test.before(() => {
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  before = leaks.snapshot();
+  kit.begin();
   bundle = makeBundle({ name: `robustness-crash-${process.pid}`, probe: ['pause'] });
   hookBundle = makeBundle({ name: `robustness-crash-hook-${process.pid}`, probe: ['pause'] });
 });
 
 test.after(() => {
   for (const p of strays) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  bruteCleanup(ids);
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  fs.rmSync(IO, { recursive: true, force: true });
-  for (const b of [bundle, hookBundle]) { try { b && b.remove(); } catch (e) { console.error(e.message); } }
+  kit.cleanup([bundle, hookBundle]);
 });
 
 // ---- kill -9 of the CLI during create ---------------------------------------------------------------
@@ -333,8 +245,8 @@ test('kill -9 of the monitor of a created container: pid 1 never runs the progra
 
 test('no leaks: no mount, cgroup, state file or minicon-init process of ours is left', () => {
   for (const p of strays) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  assert.equal(ourLeaks(), []);
+  kit.deleteLeft();
+  assert.equal(kit.ourLeaks([bundle, hookBundle]), []);
 });
 
 test.run();

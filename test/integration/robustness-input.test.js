@@ -7,65 +7,17 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('fs');
 const path = require('path');
-const { spawn, spawnSync } = require('child_process');
-const { makeBundle, uniqueId } = require('../helpers/bundle');
+const { makeBundle } = require('../helpers/bundle');
 const leaks = require('../helpers/leaks');
+const kit = require('../helpers/runtime-kit')('robustness-input');
 
-const REPO = path.resolve(__dirname, '..', '..');
-const BIN = path.join(REPO, 'bin', 'minicon');
-const ROOT = `/tmp/minicon-test/robustness-input-${process.pid}`;
-const IO = `${ROOT}-io`;
-const TAG = `-${process.pid}-`;
+const { ROOT, IO, cli, cliAsync, ok, state, newId, bruteCleanup, alive, cgroupDirsOf } = kit;
 
-let before;
 let good;
 const badBundles = [];
-const ids = [];
 
-// ---- helpers ----------------------------------------------------------------------------------------
+// ---- helpers of this file (the shared ones are in test/helpers/runtime-kit.js) ----------------------
 
-let ioCount = 0;
-function ioFiles() {
-  ioCount += 1;
-  fs.mkdirSync(IO, { recursive: true });
-  return [path.join(IO, `${ioCount}.out`), path.join(IO, `${ioCount}.err`)];
-}
-/** ./bin/minicon with stdout/stderr in files (a created container keeps inherited pipes open) */
-function cli(args) {
-  const [outFile, errFile] = ioFiles();
-  const o = fs.openSync(outFile, 'w'), e = fs.openSync(errFile, 'w');
-  let r;
-  try {
-    r = spawnSync(process.execPath, [BIN, '--root', ROOT, ...args], { stdio: ['ignore', o, e], timeout: 20000, killSignal: 'SIGKILL' });
-  } finally { fs.closeSync(o); fs.closeSync(e); }
-  if (r.error) throw r.error;
-  return { code: r.status, out: fs.readFileSync(outFile, 'utf8'), err: fs.readFileSync(errFile, 'utf8') };
-}
-/** the same, asynchronously, so that independent cases run side by side */
-function cliAsync(args) {
-  const [outFile, errFile] = ioFiles();
-  const o = fs.openSync(outFile, 'w'), e = fs.openSync(errFile, 'w');
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [BIN, '--root', ROOT, ...args], { stdio: ['ignore', o, e] });
-    fs.closeSync(o); fs.closeSync(e);
-    const timer = setTimeout(() => c.kill('SIGKILL'), 30000);
-    c.on('error', reject);
-    c.on('exit', (code) => { clearTimeout(timer); resolve({ code, out: fs.readFileSync(outFile, 'utf8'), err: fs.readFileSync(errFile, 'utf8') }); });
-  });
-}
-function ok(args) {
-  const r = cli(args);
-  assert.is(r.code, 0, `minicon ${args.join(' ')}: exit ${r.code}\n${r.err}`);
-  return r;
-}
-function state(id) {
-  const r = cli(['state', id]);
-  return r.code === 0 ? JSON.parse(r.out) : { error: r.err, code: r.code };
-}
-function sleep(ms) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
-const alive = (pid) => { try { return !/^\S+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
-function newId(p) { const id = uniqueId(p); ids.push(id); return id; }
-function cgroupDirsOf(id) { return leaks.cgroupDirs([id]).filter((d) => d.includes(id)); }
 const entries = (dir) => { try { return fs.readdirSync(dir); } catch { return []; } };
 
 /** a bundle whose config.json is written by `edit` (function on the config, or raw text) */
@@ -88,59 +40,12 @@ function describe(id) {
   return `${id}: status ${st.status}, state.json pid ${rec.pid}, --pid-file ${JSON.stringify(pf)}, processes in its cgroup [${procs}]`;
 }
 
-function ourLeaks() {
-  const mine = (s) => s.includes(ROOT) || (s.includes('mct-') && s.includes(TAG));
-  const end = Date.now() + 3000;
-  for (;;) {
-    const left = leaks.findLeaks(before, { root: ROOT }).filter((l) => {
-      if (l.startsWith('state left:')) return true;
-      if (l.startsWith('process left:')) {
-        const pid = Number(/pid (\d+)/.exec(l)[1]);
-        try { return mine(fs.readlinkSync(`/proc/${pid}/cwd`)) || mine(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')); } catch { return false; }
-      }
-      if (l.startsWith('mount table grew')) return false;
-      return mine(l);
-    });
-    if (!left.length || Date.now() > end) return left;
-    sleep(100);
-  }
-}
-
-/**
- * Last-resort cleanup after delete --force (which can fail, e.g. when state.json lacks the pid):
- * only what is provably this file's: processes in cgroups named after its ids, minicon-init
- * monitors whose cwd is one of its state dirs; then the cgroup dirs (deepest first).
- */
-function bruteCleanup(ids) {
-  const mineCwd = (pid) => { try { const cwd = fs.readlinkSync(`/proc/${pid}/cwd`); return ids.some((id) => cwd.startsWith(`${ROOT}/${id}`)); } catch { return false; } };
-  for (const p of leaks.initProcesses()) {
-    if (!mineCwd(p.pid)) continue;
-    try { for (const c of fs.readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) process.kill(Number(c), 'SIGKILL'); } catch { /* gone */ }
-    try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  const dirs = leaks.cgroupDirs(ids).filter((d) => ids.includes(path.basename(d))).sort((a, b) => b.length - a.length);
-  for (const d of dirs) {
-    try { if (fs.existsSync(`${d}/freezer.state`)) fs.writeFileSync(`${d}/freezer.state`, 'THAWED'); } catch { /* best effort */ }
-    try { for (const p of fs.readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  }
-  for (const d of dirs) {
-    for (let i = 0; i < 20; i++) { try { fs.rmdirSync(d); break; } catch (e) { if (e.code === 'ENOENT') break; sleep(50); } }
-  }
-}
-
 test.before(() => {
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  before = leaks.snapshot();
+  kit.begin();
   good = makeBundle({ name: `robustness-input-good-${process.pid}`, shared: true, probe: ['pause'] });
 });
 
-test.after(() => {
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  bruteCleanup(ids);
-  fs.rmSync(ROOT, { recursive: true, force: true });
-  fs.rmSync(IO, { recursive: true, force: true });
-  for (const b of [good, ...badBundles]) { try { b && b.remove(); } catch (e) { console.error(e.message); } }
-});
+test.after(() => kit.cleanup([good, ...badBundles]));
 
 // ---- bad bundles and configs ------------------------------------------------------------------------
 
@@ -249,8 +154,8 @@ test('20 concurrent creates of distinct IDs all succeed; list shows 20; all dele
 });
 
 test('no leaks: no mount, cgroup, state file or minicon-init process of ours is left', () => {
-  for (const id of ids) if (fs.existsSync(path.join(ROOT, id))) cli(['delete', '--force', id]);
-  assert.equal(ourLeaks(), []);
+  kit.deleteLeft();
+  assert.equal(kit.ourLeaks(), []);
 });
 
 test.run();

@@ -1,25 +1,12 @@
 // Layout detection, /proc/self/cgroup parsing and placement, on temporary fixture trees.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
 const layout = require('../../dist/runtime/cgroups/layout');
 const cg = require('../../dist/runtime/cgroups/index');
 const { MiniconError } = require('../../dist/runtime/errors');
 
-const tmps = [];
-function tree(files) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cgroups-fixture-'));
-  tmps.push(root);
-  for (const [rel, content] of Object.entries(files)) {
-    const p = path.join(root, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, content);
-  }
-  return root;
-}
-test.after(() => { for (const t of tmps) fs.rmSync(t, { recursive: true, force: true }); });
+const { tree, cleanup } = require('../helpers/cgroup-fixtures')();
+test.after(cleanup);
 
 // This build machine: hybrid, memory in a nested cgroup, the others at the root.
 const HYBRID_SELF = `9:name=systemd:/

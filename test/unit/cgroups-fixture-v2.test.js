@@ -2,7 +2,6 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const memory = require('../../dist/runtime/cgroups/v2/memory');
 const cpu = require('../../dist/runtime/cgroups/v2/cpu');
@@ -15,19 +14,8 @@ const cg = require('../../dist/runtime/cgroups/index');
 const { MiniconError } = require('../../dist/runtime/errors');
 
 const M = 1024 * 1024;
-const tmps = [];
-function tree(files) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cgroups-fixture-'));
-  tmps.push(root);
-  for (const [rel, content] of Object.entries(files)) {
-    const p = path.join(root, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    if (content !== null) fs.writeFileSync(p, content);
-  }
-  return root;
-}
-const read = (dir, file) => fs.readFileSync(path.join(dir, file), 'utf8');
-test.after(() => { for (const t of tmps) fs.rmSync(t, { recursive: true, force: true }); });
+const { tree, read, cleanup } = require('../helpers/cgroup-fixtures')();
+test.after(cleanup);
 
 test('fixture v2 memory: memory.max, memory.low, memory.swap.max = swap - limit', () => {
   const d = tree({ 'memory.max': 'max', 'memory.low': '0', 'memory.swap.max': 'max' });
