@@ -358,7 +358,7 @@ test('linux.uidMappings / gidMappings and the user namespace', () => {
   bad((s) => (user(s, map), (s.process.user.additionalGids = [70000])), 'process.user.additionalGids[0]', '70000 is not mapped');
   const v = ok((s) => user(s, [{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65535 }]));
   assert.is(v.linux.uidMappings.length, 2);
-  ok((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' }));
+  ok((s) => { s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' }); dropNs(s, 'pid'); });
   // empty lists mean "none" and are dropped
   const w = ok((s) => ((s.linux.uidMappings = []), (s.linux.gidMappings = [])));
   assert.is(w.linux.uidMappings, undefined);
@@ -521,3 +521,19 @@ test('undefined values (JS callers) are absent fields', () => {
 });
 
 test.run();
+
+test('linux.namespaces: joins that cannot be ordered around a user namespace yet are refused by name', () => {
+  const maps = (s) => {
+    s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  };
+  // a new user namespace with a network namespace joined by path
+  bad((s) => { s.linux.namespaces.push({ type: 'user' }); maps(s); ns(s, 'network').path = '/proc/1/ns/net'; },
+    `linux.namespaces[${base().linux.namespaces.findIndex((n) => n.type === 'network')}].path`, /together with a new user namespace/);
+  // a joined user namespace with a new pid namespace
+  bad((s) => { s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' }); },
+    `linux.namespaces[${base().linux.namespaces.findIndex((n) => n.type === 'pid')}]`, /beside a joined user namespace/);
+  // each alone is fine
+  ok((s) => { s.linux.namespaces.push({ type: 'user' }); maps(s); });
+  ok((s) => { ns(s, 'network').path = '/proc/1/ns/net'; });
+});

@@ -721,6 +721,7 @@ class Validator {
       'maskedPaths', 'readonlyPaths', 'sysctl', 'seccomp', 'mountLabel', 'personality', 'intelRdt',
     ]);
     this.idMappings(l, raw);
+    this.namespaceOrder();
     if (has(l, 'devices')) this.devices(l.devices);
     if (has(l, 'cgroupsPath')) {
       const c = this.str('linux.cgroupsPath', l.cgroupsPath);
@@ -741,6 +742,22 @@ class Validator {
     if (has(l, 'mountLabel') && this.str('linux.mountLabel', l.mountLabel) !== '') this.fail('linux.mountLabel', 'SELinux mount labels are not supported yet', 'remove linux.mountLabel (or set it to "")');
     if (has(l, 'personality')) this.fail('linux.personality', 'is not supported yet', 'remove linux.personality');
     if (has(l, 'intelRdt')) this.fail('linux.intelRdt', 'is not supported yet', 'remove linux.intelRdt');
+  }
+
+  private namespaceOrder(): void {
+    const L = 'linux.namespaces';
+    // The namespaces are made by clone3, the joins happen after it: a namespace joined together
+    // with a new user namespace would be joined from inside it (EACCES), and a new pid namespace
+    // beside a joined user namespace would belong to the host's. runc orders these; MiniCon not yet.
+    const user = this.ns.get('user');
+    const joined = [...this.ns.entries()].find(([t, n]) => t !== 'user' && n.path);
+    if (user && !user.path && joined) {
+      this.fail(`${L}[${joined[1].index}].path`, 'joining a namespace together with a new user namespace is not supported yet', `remove ${L}[${joined[1].index}].path, or the user namespace`);
+    }
+    const pid = this.ns.get('pid');
+    if (user?.path && pid && !pid.path) {
+      this.fail(`${L}[${pid.index}]`, 'a new pid namespace beside a joined user namespace is not supported yet', `join a pid namespace too, or remove ${L}[${user.index}].path`);
+    }
   }
 
   private idMappings(l: Obj, raw: Obj): void {
