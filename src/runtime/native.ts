@@ -1,4 +1,4 @@
-// Where the native parts live: the addon (pidfds) and the minicon-init executable, both built
+// Where the native parts live: the addon (pidfds, the cgroup v2 device filter) and the minicon-init executable, both built
 // by node-gyp into build/Release. Loaded lazily: most commands need neither.
 import { existsSync } from 'fs';
 import { basename, join } from 'path';
@@ -20,6 +20,10 @@ export interface NativeAddon {
   spawnInit(path: string, stdio: [number, number, number]): { pid: number; syncFd: number };
   /** reaps our child pid when it exits (pidfd on the loop); the returned function cancels the watch */
   watchExit(pid: number, cb: (exitCode: number | null, signal: number | null) => void): () => void;
+  /** builds an eBPF device filter (BPF_PROG_TYPE_CGROUP_DEVICE) from rules (the last match wins;
+   *  major/minor -1: any; access: letters of "rwm") and attaches it to the cgroup v2 directory
+   *  (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI); the program lives until the cgroup is removed */
+  attachDeviceFilter(cgroupDir: string, rules: { allow: boolean; type: 'a' | 'b' | 'c'; major: number; minor: number; access: string }[]): void;
 }
 
 let addon: NativeAddon | undefined;

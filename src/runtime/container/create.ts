@@ -51,7 +51,6 @@ export function create(opts: CreateOptions): Created {
   const spec = loadSpec(opts.bundle);
   const capLastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
   const cgroups = openCgroups({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id });
-  refuseUnguardedMknod(spec, cgroups);
   const plan = buildPlan(spec, {
     bundle: opts.bundle, stateDir: stateDir(opts.root, opts.id), cgroupHierarchies: hierarchiesFor(spec, cgroups), capLastCap,
     stepMode: !!opts.beforeStep, home: homeProcsFiles(cgroups),
@@ -68,9 +67,7 @@ export function create(opts: CreateOptions): Created {
     writeRecord(opts.root, record);
     cgroups.create();
     const resources = spec.linux?.resources ?? {};
-    // v2 has no device cgroup file (it needs eBPF): there the listed devices are only made, not allowed
-    const listed = cgroups.layout === 'unified' ? [] : spec.linux?.devices;
-    cgroups.apply({ ...resources, devices: deviceRules(resources.devices, listed) });
+    cgroups.apply({ ...resources, devices: deviceRules(resources.devices, spec.linux?.devices) });
     monitor = spawnMonitor(opts.stdio);
     // pid 1 is born in the container's cgroups: the monitor clones it from there, then leaves
     cgroups.addProcess(monitor.pid);
@@ -113,17 +110,6 @@ function hierarchiesFor(spec: Spec, cgroups: CgroupManager): CgroupHierarchy[] {
   return out;
 }
 
-/** Device rules cannot be enforced on cgroup v2 without eBPF (not done yet): there, a container
- *  that could mknod (CAP_MKNOD outside a user namespace of its own) could reach the host's disks. */
-function refuseUnguardedMknod(spec: Spec, cgroups: CgroupManager): void {
-  if (cgroups.layout !== 'unified') return;
-  if ((spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) return;
-  if (!(spec.process?.capabilities?.bounding ?? []).includes('CAP_MKNOD')) return;
-  throw new MiniconError('process.capabilities.bounding: CAP_MKNOD needs device cgroup rules, which MiniCon cannot enforce on cgroup v2 yet', {
-    step: 'validate config.json', hint: 'drop CAP_MKNOD from the capability sets, or give the container a user namespace',
-  });
-}
-
 function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRecord, opts: CreateOptions): void {
   const fd = monitor.syncFd;
   const root = opts.root;
@@ -142,6 +128,7 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
           record.pid = m.pid;
           record.pidStartTime = startTime(m.pid);
           record.monitorPid = monitor.pid;
+          record.monitorStartTime = startTime(monitor.pid);
           writeRecord(root, record);
           opts.onPid?.(m.pid);
           if (plan.flags & PLAN_WAIT_GO) {

@@ -2,7 +2,7 @@
 // no process, no cgroup, no state directory. Works on half-made containers too (a CLI killed during
 // create), which is what --force is for.
 import { MiniconError } from '../errors';
-import { commandLine, isSameProcess } from '../../kernel/proc';
+import { isSameProcess } from '../../kernel/proc';
 import { waitForExit } from './monitor';
 import { runHooks } from './hooks';
 import { signalPid } from './kill';
@@ -24,7 +24,7 @@ export function remove(root: string, id: string, force = false, warn: (msg: stri
     if (rec.pid !== undefined) waitGone(rec.pid, rec.pidStartTime, 5000);
   }
   // the monitor records the exit and leaves; let it finish before its directory goes
-  if (rec.monitorPid !== undefined && commandLine(rec.monitorPid)[0]?.endsWith('minicon-init')) waitGone(rec.monitorPid, undefined, 2000);
+  if (rec.monitorPid !== undefined) waitGone(rec.monitorPid, rec.monitorStartTime, 2000);
   try {
     runHooks('poststop', rec.hooks?.poststop, JSON.stringify(ociState(rec, Status.Stopped)));
   } catch (e) {

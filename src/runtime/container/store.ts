@@ -25,6 +25,7 @@ export interface ContainerRecord {
   /** /proc/<pid>/stat starttime: tells our pid 1 from a later process that reused its number */
   pidStartTime?: string;
   monitorPid?: number;
+  monitorStartTime?: string;
   cgroup: { layout: Layout; paths: Record<string, string> };
   annotations?: Record<string, string>;
   hooks?: Hooks;

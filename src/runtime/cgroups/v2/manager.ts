@@ -76,7 +76,7 @@ export class V2Manager implements CgroupManager {
   }
 
   apply(r: Resources): void {
-    devices.check(r.devices);
+    devices.filterRules(r.devices); // validates the rules before anything is written
     memory.apply(this.dir, r.memory);
     cpu.apply(this.dir, r.cpu);
     cpuset.apply(this.dir, r.cpu);
@@ -88,6 +88,7 @@ export class V2Manager implements CgroupManager {
       }
       writeCgroupFile(this.dir, file, value);
     }
+    if (r.devices && r.devices.length > 0) devices.apply(this.dir, r.devices);
   }
 
   addProcess(pid: number): void {
