@@ -39,7 +39,7 @@ export interface CreateOptions {
   /** step mode: called before each step; the step runs when it returns */
   beforeStep?: (index: number, step: Step, pid: number) => void;
   /** called once pid 1 exists (run uses it to ask for start without waiting for READY) */
-  onPid?: (pid: number) => void;
+  onPid?: (pid: number, spec: Spec) => void;
   /** the container's stdin, stdout, stderr (default: the CLI's own) */
   stdio?: [number, number, number];
 }
@@ -130,7 +130,7 @@ function handshake(monitor: Monitor, plan: Plan, spec: Spec, record: ContainerRe
           record.monitorPid = monitor.pid;
           record.monitorStartTime = startTime(monitor.pid);
           writeRecord(root, record);
-          opts.onPid?.(m.pid);
+          opts.onPid?.(m.pid, spec);
           if (plan.flags & PLAN_WAIT_GO) {
             const linux = spec.linux ?? {};
             if ((linux.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)) {

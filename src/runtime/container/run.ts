@@ -10,6 +10,7 @@ import { remove } from './delete';
 import { signalPid } from './kill';
 import { readExit } from './store';
 import { MiniconError } from '../errors';
+import type { Spec } from '../spec/types';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -25,14 +26,14 @@ export async function run(opts: CreateOptions & { detach?: boolean }): Promise<n
   for (const s of FORWARDED) process.on(s, forward);
   try {
     let started: (() => number) | undefined;
-    const askEarly = () => {
+    const askEarly = (_pid: number, spec: Spec) => {
       // if pid 1 has failed already the monitor may be gone: then create's own error is the one to tell
-      try { started = requestStart(opts.root, opts.id); } catch (e) { started = () => { throw e; }; }
+      try { started = requestStart(opts.root, opts.id, spec.hooks); } catch (e) { started = () => { throw e; }; }
     };
     // step mode pauses before each step: start only once the person has stepped through
     const { record, monitor } = create({ ...opts, onPid: opts.beforeStep ? undefined : askEarly });
     try {
-      const ns = (started ?? requestStart(opts.root, opts.id))();
+      const ns = (started ?? requestStart(opts.root, opts.id, record.hooks))();
       opts.trace?.(`execve ${(ns / 1e6).toFixed(3)} ms after clone`);
       runPoststart(record);
     } catch (e) {

@@ -1,6 +1,7 @@
 // `start`: releases a created container to execve, through its monitor.
 import { kernelError, MiniconError } from '../errors';
 import { hintFor } from './hints';
+import type { Hooks } from '../spec/types';
 import { send } from './monitor-client';
 import { runHooks } from './hooks';
 import { canStart, Status } from './status';
@@ -9,7 +10,7 @@ import { ContainerRecord, ociState, openContainer, stateDir } from './store';
 export function start(root: string, id: string, trace?: (line: string) => void): ContainerRecord {
   const { rec, status: st } = openContainer(root, id);
   if (!canStart(st)) throw new MiniconError(`cannot start container "${id}": it is ${st}`, { hint: st === Status.Stopped ? `\`minicon delete ${id}\`, then create it again` : undefined });
-  const ns = requestStart(root, id)();
+  const ns = requestStart(root, id, rec.hooks)();
   trace?.(`execve ${(ns / 1e6).toFixed(3)} ms after clone`);
   runPoststart(rec);
   return rec;
@@ -17,6 +18,13 @@ export function start(root: string, id: string, trace?: (line: string) => void):
 
 export function runPoststart(rec: ContainerRecord): void {
   runHooks('poststart', rec.hooks?.poststart, JSON.stringify(ociState(rec, Status.Running)));
+}
+
+/** The monitor answers once execve ran, after the startContainer hooks: wait as long as they may. */
+function startTimeout(hooks: Hooks | undefined): number {
+  const list = hooks?.startContainer ?? [];
+  if (list.some((h) => !h.timeout)) return 2 ** 31 - 1;
+  return 10000 + list.reduce((ms, h) => ms + h.timeout! * 1000, 0);
 }
 
 const START_REFUSALS: Record<string, string> = {
@@ -30,8 +38,8 @@ const START_REFUSALS: Record<string, string> = {
  * the time from clone to execve in ns, and throws if execve did not happen. (`run` asks as soon as
  * pid 1 exists and waits after READY.)
  */
-export function requestStart(root: string, id: string): () => number {
-  const request = send(stateDir(root, id), 'start');
+export function requestStart(root: string, id: string, hooks?: Hooks): () => number {
+  const request = send(stateDir(root, id), 'start', startTimeout(hooks));
   return () => {
     const reply = request.reply();
     if (reply.startsWith('ok')) return Number(reply.split(' ')[1] ?? 0);
