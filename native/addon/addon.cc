@@ -1,12 +1,13 @@
-// The small addon: pidfds for signalling and waiting without pid-reuse races. It never touches the
-// calling thread's namespaces or credentials, never installs a SIGCHLD handler and never waits on
-// "any child" (libuv owns both).
+// The small addon: pidfds for signalling and waiting without pid-reuse races, and the cgroup v2
+// device filter (an eBPF program). It never touches the calling thread's namespaces or credentials,
+// never installs a SIGCHLD handler and never waits on "any child" (libuv owns both).
 #include <napi.h>
 #include <uv.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -184,6 +185,156 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, fd);
 }
 
+// attachDeviceFilter(cgroupDir, rules): the cgroup v2 device controller, as runc and crun do it: an
+// eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) attached to the cgroup with BPF_CGROUP_DEVICE.
+// rules: [{allow, type: 'a'|'b'|'c', major (-1 any), minor (-1 any), access: 'r' 'w' 'm' letters}].
+// The LAST matching rule wins: the program tests the rules from last to first and returns on the
+// first match. A rule that matches everything (type 'a', any major/minor, access rwm) ends the
+// program (what comes before it is dead code, which the verifier refuses), so a first rule "deny
+// all" is the default deny; without one the default is allow. The context is
+// struct bpf_cgroup_dev_ctx { u32 access_type (low 16: BPF_DEVCG_DEV_*, high 16: BPF_DEVCG_ACC_*),
+// u32 major, u32 minor }. The program returns 1 to allow, 0 to deny (EPERM).
+struct DevRule {
+  bool allow;
+  char type;
+  int64_t major, minor;
+  uint32_t access;  // BPF_DEVCG_ACC_* bits
+};
+
+bpf_insn Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn i = {};
+  i.code = code;
+  i.dst_reg = dst;
+  i.src_reg = src;
+  i.off = off;
+  i.imm = imm;
+  return i;
+}
+
+constexpr uint32_t kAccAll = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
+
+std::vector<bpf_insn> DeviceFilterProgram(const std::vector<DevRule> &rules) {
+  std::vector<bpf_insn> p;
+  // r2 = device type, r3 = requested access, r4 = major, r5 = minor
+  p.push_back(Insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1, 0, 0));
+  p.push_back(Insn(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF));
+  p.push_back(Insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_3, BPF_REG_1, 0, 0));
+  p.push_back(Insn(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16));
+  p.push_back(Insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 4, 0));
+  p.push_back(Insn(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0));
+  for (size_t k = rules.size(); k-- > 0;) {
+    const DevRule &r = rules[k];
+    std::vector<bpf_insn> tests;  // each jumps to the next block when the rule does not match
+    if (r.type != 'a') {
+      tests.push_back(Insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
+    }
+    if ((r.access & kAccAll) != kAccAll) {
+      // the requested access must be a subset of the rule's: if ((r3 & access) != r3) next
+      tests.push_back(Insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0));
+      tests.push_back(Insn(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t)r.access));
+      tests.push_back(Insn(BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0));
+    }
+    if (r.major >= 0) tests.push_back(Insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int32_t)r.major));
+    if (r.minor >= 0) tests.push_back(Insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int32_t)r.minor));
+    size_t n = tests.size() + 2;  // the tests, then r0 = verdict; exit
+    for (size_t j = 0; j < tests.size(); j++) {
+      if (BPF_CLASS(tests[j].code) == BPF_JMP) tests[j].off = (int16_t)(n - (j + 1));
+      p.push_back(tests[j]);
+    }
+    p.push_back(Insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, r.allow ? 1 : 0));
+    p.push_back(Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    if (tests.empty()) return p;  // matches everything: the rules before it can never decide
+  }
+  p.push_back(Insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1));  // no "deny all": default allow
+  p.push_back(Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+  return p;
+}
+
+long Bpf(int cmd, bpf_attr *attr) { return syscall(SYS_bpf, cmd, attr, sizeof *attr); }
+
+Napi::Value AttachDeviceFilter(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray()) {
+    Napi::TypeError::New(env, "attachDeviceFilter(cgroupDir: string, rules: array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  Napi::Array arr = info[1].As<Napi::Array>();
+  std::vector<DevRule> rules;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsObject()) {
+      Napi::TypeError::New(env, "attachDeviceFilter: rule " + std::to_string(i) + " is not an object").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Object o = v.As<Napi::Object>();
+    DevRule r = {};
+    r.allow = o.Get("allow").ToBoolean().Value();
+    std::string type = o.Get("type").ToString().Utf8Value();
+    r.major = (int64_t)o.Get("major").ToNumber().DoubleValue();
+    r.minor = (int64_t)o.Get("minor").ToNumber().DoubleValue();
+    std::string access = o.Get("access").ToString().Utf8Value();
+    bool ok = (type == "a" || type == "b" || type == "c") && r.major < (1LL << 31) && r.minor < (1LL << 31) && !access.empty();
+    r.type = type.empty() ? '?' : type[0];
+    for (char ch : access) {
+      if (ch == 'r') r.access |= BPF_DEVCG_ACC_READ;
+      else if (ch == 'w') r.access |= BPF_DEVCG_ACC_WRITE;
+      else if (ch == 'm') r.access |= BPF_DEVCG_ACC_MKNOD;
+      else ok = false;
+    }
+    if (!ok) {
+      Napi::TypeError::New(env, "attachDeviceFilter: rule " + std::to_string(i) + ": want {allow, type: a|b|c, major, minor, access: [rwm]+}").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (r.major < 0) r.major = -1;
+    if (r.minor < 0) r.minor = -1;
+    rules.push_back(r);
+  }
+  std::vector<bpf_insn> prog = DeviceFilterProgram(rules);
+
+  static const char license[] = "Apache";
+  bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uint64_t)(uintptr_t)prog.data();
+  attr.insn_cnt = (uint32_t)prog.size();
+  attr.license = (uint64_t)(uintptr_t)license;
+  long progFd = Bpf(BPF_PROG_LOAD, &attr);
+  if (progFd < 0) {
+    int err = errno;
+    // again with the verifier's log (as libbpf does: a log too small for the program is ENOSPC)
+    std::vector<char> log(256 * 1024);
+    attr.log_buf = (uint64_t)(uintptr_t)log.data();
+    attr.log_size = (uint32_t)log.size();
+    attr.log_level = 1;
+    progFd = Bpf(BPF_PROG_LOAD, &attr);
+    if (progFd < 0) {
+      std::string text(log.data(), strnlen(log.data(), log.size()));
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+      std::string what = "bpf(BPF_PROG_LOAD cgroup device, " + std::to_string(prog.size()) + " insns)";
+      if (!text.empty()) what += " [verifier: " + text + "]";
+      return ErrnoError(env, what.c_str(), err);
+    }
+  }
+  int dirFd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirFd < 0) {
+    int err = errno;
+    close((int)progFd);
+    return ErrnoError(env, ("open " + dir).c_str(), err);
+  }
+  memset(&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t)dirFd;
+  attr.attach_bpf_fd = (uint32_t)progFd;
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  long rc = Bpf(BPF_PROG_ATTACH, &attr);
+  int err = errno;
+  close(dirFd);
+  close((int)progFd);  // the attachment holds the program until the cgroup is removed
+  if (rc < 0) return ErrnoError(env, "bpf(BPF_PROG_ATTACH BPF_CGROUP_DEVICE)", err);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
@@ -192,6 +343,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
   exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   return exports;
 }
 

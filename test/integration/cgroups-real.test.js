@@ -148,7 +148,7 @@ if (!isRoot) {
     manager.apply({ memory: { limit: 32 * MiB } });
   });
 
-  test('real: device rules (v1 devices.list; v2 only the default policy is accepted)', () => {
+  test('real: device rules (v1 devices.list; v2 an eBPF device filter the kernel enforces)', () => {
     const rules = [
       { allow: false, access: 'rwm' },
       { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
@@ -156,8 +156,12 @@ if (!isRoot) {
     ];
     if (layout === 'unified') {
       manager.apply({ devices: rules });
-      assert.throws(() => manager.apply({ devices: [...rules, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }] }),
-        (e) => e instanceof MiniconError && /need cgroup v1/.test(e.message));
+      assert.throws(() => manager.apply({ devices: [...rules, { allow: true, type: 'x' }] }), (e) => e instanceof MiniconError && /invalid device type/.test(e.message));
+      // a process moved into the cgroup may open /dev/null, not /dev/zero (c 1:5)
+      const dir = manager.paths[''];
+      const out = execFileSync('/bin/sh', ['-c', `echo $$ > ${dir}/cgroup.procs && echo x > /dev/null && echo null=ok; true 2>/dev/null </dev/zero && echo zero=ok || echo zero=denied`], { encoding: 'utf8' });
+      assert.match(out, /null=ok/, out);
+      assert.match(out, /zero=denied/, out);
     } else if (expected.devices) {
       manager.apply({ devices: rules });
       assert.equal(readK(expected.devices, 'devices.list').split('\n'), ['c 1:3 rwm', 'c 136:* rwm']);

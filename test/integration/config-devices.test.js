@@ -6,7 +6,7 @@ const assert = require('uvu/assert');
 const fs = require('fs');
 const path = require('path');
 const kit = require('../helpers/config-kit')('dev');
-const { mountAt, unified } = require('../helpers/config-kit');
+const { mountAt } = require('../helpers/config-kit');
 
 test.before(kit.begin);
 test.after(kit.cleanup);
@@ -30,8 +30,7 @@ test('linux.devices: the node is made with its type, major:minor, mode, uid and 
     probe: ['stat', '/dev/fuse'],
     edit: (c) => {
       c.linux.devices = [FUSE];
-      // (linux.resources.devices rules need cgroup v1: on v2 a listed device is allowed by being made)
-      if (!unified) c.linux.resources.devices.push({ allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
+      c.linux.resources.devices.push({ allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
     },
   });
   const r = kit.run(b, kit.id('fuse'));

@@ -12,6 +12,7 @@ const devices = require('../../dist/runtime/cgroups/v2/devices');
 const { V2Manager } = require('../../dist/runtime/cgroups/v2/manager');
 const cg = require('../../dist/runtime/cgroups/index');
 const { MiniconError } = require('../../dist/runtime/errors');
+const { deviceRules } = require('../../dist/runtime/plan/devices');
 
 const M = 1024 * 1024;
 const { tree, read, cleanup } = require('../helpers/cgroup-fixtures')();
@@ -96,20 +97,57 @@ const DOCKER_DEFAULT = [
   { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' },
 ];
 
-test('fixture v2 devices: the default policy is skipped, anything else needs v1', () => {
-  assert.ok(devices.isDefaultPolicy(undefined));
-  assert.ok(devices.isDefaultPolicy([]));
-  assert.ok(devices.isDefaultPolicy([DENY_ALL]), 'runc spec default');
-  assert.ok(devices.isDefaultPolicy(DOCKER_DEFAULT));
-  assert.ok(devices.isDefaultPolicy(DOCKER_DEFAULT.slice(1)), 'allow rules only (a spec without rules, plus the runtime\'s defaults): nothing restricted');
-  assert.ok(devices.isDefaultPolicy([{ allow: true, access: 'rwm' }]), 'allow all');
-  assert.ok(devices.isDefaultPolicy([DENY_ALL, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }]), 'a subset of the defaults');
-  const needV1 = (e) => e instanceof MiniconError && /device cgroup rules need cgroup v1 here/.test(e.message);
-  assert.throws(() => devices.check([DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }]), needV1, '/dev/fuse');
-  assert.throws(() => devices.check([{ allow: false, type: 'b', major: 8, minor: 0, access: 'rwm' }]), needV1, 'a specific deny on allow-all');
-  assert.throws(() => devices.check([{ allow: true, access: 'rwm' }, DENY_ALL, { allow: true, type: 'b', major: 8, minor: 0 }]), needV1, 'deny-all later, then /dev/sda');
-  assert.throws(() => devices.check([DENY_ALL, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }]), needV1, 'a specific deny');
-  assert.throws(() => devices.check([DENY_ALL, { allow: true, type: 'c', major: null, minor: null, access: 'rwm' }]), needV1, 'rw on every char device');
+test('fixture v2 devices: filterRules normalizes (nulls -1, "a" = the whole set, nothing before the last "a")', () => {
+  assert.equal(devices.filterRules(undefined), [], 'no rules: no program');
+  assert.equal(devices.filterRules([]), []);
+  assert.equal(devices.filterRules([{ allow: true, access: 'rwm' }]), [], 'allow all restricts nothing');
+  assert.equal(devices.filterRules(DOCKER_DEFAULT.slice(1)), [], 'allow rules only on top of the inherited allow-all');
+  assert.equal(devices.filterRules([DENY_ALL]), [{ allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' }]);
+  assert.equal(devices.filterRules([{ allow: false, type: 'a', access: 'r' }]), [{ allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' }], '"a" is always the whole set (as v1 reads it)');
+  assert.equal(devices.filterRules(DOCKER_DEFAULT).slice(0, 3), [
+    { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' },
+    { allow: true, type: 'c', major: -1, minor: -1, access: 'm' },
+    { allow: true, type: 'b', major: -1, minor: -1, access: 'm' },
+  ]);
+  assert.is(devices.filterRules(DOCKER_DEFAULT).length, DOCKER_DEFAULT.length, 'order kept, nothing dropped');
+  assert.equal(devices.filterRules([{ allow: true, type: 'b', major: 8, minor: 0 }, DENY_ALL, { allow: true, type: 'c', major: 1, minor: 3, access: 'wrw' }]), [
+    { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' },
+  ], 'rules before the last "a" dropped; access letters deduplicated, in rwm order; default access rwm');
+  assert.equal(devices.filterRules([{ allow: false, type: 'b', major: 8, minor: null, access: 'rw' }]), [{ allow: false, type: 'b', major: 8, minor: -1, access: 'rw' }], 'a specific deny on the inherited allow-all');
+  assert.throws(() => devices.filterRules([{ allow: true, type: 'x' }]), (e) => e instanceof MiniconError && /invalid device type/.test(e.message));
+  assert.throws(() => devices.filterRules([{ allow: true, type: 'c', access: 'rx' }]), (e) => e instanceof MiniconError && /invalid access/.test(e.message));
+});
+
+test('fixture v2 devices: the last matching rule wins (decide, the model of the eBPF program)', () => {
+  const d = (rules, type, major, minor, access) => devices.decide(devices.filterRules(rules), type, major, minor, access);
+  // the runtime's own list: the spec's rules, then the defaults (plan/devices.ts)
+  const rules = deviceRules([DENY_ALL]);
+  assert.ok(d(rules, 'c', 1, 3, 'rw'), '/dev/null rw');
+  assert.ok(d(rules, 'c', 1, 3, 'm'), '/dev/null mknod');
+  assert.ok(d(rules, 'c', 136, 7, 'rw'), '/dev/pts/7');
+  assert.not.ok(d(rules, 'b', 8, 0, 'r'), '/dev/sda read');
+  assert.not.ok(d(rules, 'b', 8, 0, 'm'), '/dev/sda mknod (no "b *:* m" among MiniCon\'s defaults)');
+  assert.not.ok(d(rules, 'c', 10, 229, 'rw'), '/dev/fuse');
+  assert.ok(d(deviceRules([DENY_ALL], [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }]), 'c', 10, 229, 'rw'), 'a listed device is allowed');
+  // the spec cannot take the standard devices away: the defaults come after its rules
+  assert.ok(d(deviceRules([DENY_ALL, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }]), 'c', 1, 3, 'w'));
+  // access is a subset test: an "r" rule does not decide a write or an O_RDWR open
+  const ro = [DENY_ALL, { allow: true, type: 'c', major: 1, minor: 5, access: 'r' }];
+  assert.ok(d(ro, 'c', 1, 5, 'r'));
+  assert.not.ok(d(ro, 'c', 1, 5, 'w'));
+  assert.not.ok(d(ro, 'c', 1, 5, 'rw'));
+  // later rules override earlier ones, in both directions
+  assert.not.ok(d([DENY_ALL, { allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3 }], 'c', 1, 3, 'r'));
+  assert.ok(d([DENY_ALL, { allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3 }], 'c', 1, 5, 'r'));
+  assert.ok(d([DENY_ALL, { allow: false, type: 'c', major: 1, minor: 3 }, { allow: true, type: 'c', access: 'rwm' }], 'c', 1, 3, 'r'));
+  // without "a": the inherited allow-all, with holes
+  const black = [{ allow: false, type: 'b', major: 8, minor: null, access: 'rwm' }];
+  assert.not.ok(d(black, 'b', 8, 16, 'r'));
+  assert.ok(d(black, 'b', 7, 0, 'r'));
+  assert.ok(d(black, 'c', 8, 0, 'r'), 'the type matters');
+  // a later "a" resets everything before it
+  assert.ok(d([...black, { allow: true, access: 'rwm' }], 'b', 8, 0, 'r'));
 });
 
 function v2Root() {
@@ -130,15 +168,30 @@ test('fixture v2 manager: create enables controllers in the root and intermediat
   assert.equal(fs.readdirSync(`${root}/minicon/c1`), [], 'nothing written in the leaf');
 });
 
-test('fixture v2 manager: apply refuses device rules it cannot enforce before writing anything', () => {
+test('fixture v2 manager: apply validates device rules before writing anything, attaches the filter last', () => {
   const root = v2Root();
-  fs.mkdirSync(`${root}/minicon/c1`);
-  fs.writeFileSync(`${root}/minicon/c1/memory.max`, 'max');
-  const m = new V2Manager(`${root}/minicon/c1`, root);
-  assert.throws(() => m.apply({ memory: { limit: 32 * M }, devices: [DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229 }] }), (e) => e instanceof MiniconError);
+  const dir = `${root}/minicon/c1`;
+  fs.mkdirSync(dir);
+  fs.writeFileSync(`${dir}/memory.max`, 'max');
+  const m = new V2Manager(dir, root);
+  assert.throws(() => m.apply({ memory: { limit: 32 * M }, devices: [DENY_ALL, { allow: true, type: 'x', major: 10, minor: 229 }] }), (e) => e instanceof MiniconError);
   assert.is(read(root, 'minicon/c1/memory.max'), 'max');
-  m.apply({ memory: { limit: 32 * M }, devices: [DENY_ALL] });
-  assert.is(read(root, 'minicon/c1/memory.max'), String(32 * M));
+  // the addon is stubbed: a fixture directory is no cgroup
+  const nat = require('../../dist/runtime/native');
+  const real = nat.native;
+  const calls = [];
+  nat.native = () => ({ attachDeviceFilter: (d, rules) => calls.push({ d, rules, memory: read(root, 'minicon/c1/memory.max') }) });
+  try {
+    m.apply({ memory: { limit: 32 * M }, devices: [{ allow: true, access: 'rwm' }] });
+    assert.equal(calls, [], 'nothing restricted: no program');
+    m.apply({ memory: { limit: 32 * M }, devices: [DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229 }] });
+  } finally {
+    nat.native = real;
+  }
+  assert.equal(calls, [{ d: dir, memory: String(32 * M), rules: [
+    { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' },
+    { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' },
+  ] }]);
 });
 
 test('fixture v2 manager: linux.resources.unified writes raw files, refuses odd names', () => {

@@ -520,7 +520,6 @@ test('undefined values (JS callers) are absent fields', () => {
   assert.not.ok('bogus' in v);
 });
 
-test.run();
 
 test('linux.namespaces: joins that cannot be ordered around a user namespace yet are refused by name', () => {
   const maps = (s) => {
@@ -537,3 +536,5 @@ test('linux.namespaces: joins that cannot be ordered around a user namespace yet
   ok((s) => { s.linux.namespaces.push({ type: 'user' }); maps(s); });
   ok((s) => { ns(s, 'network').path = '/proc/1/ns/net'; });
 });
+
+test.run();
