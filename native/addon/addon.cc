@@ -10,6 +10,7 @@
 #include <linux/bpf.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
@@ -335,7 +336,18 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// tryLock(fd) -> true when an exclusive flock(2) was taken, false when another process holds it.
+// The lock goes with the process: a CLI killed with -9 releases it.
+Napi::Value TryLock(const Napi::CallbackInfo &info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int r;
+  do r = flock(fd, LOCK_EX | LOCK_NB); while (r < 0 && errno == EINTR);
+  if (r < 0 && errno != EWOULDBLOCK) return ErrnoError(info.Env(), "flock", errno);
+  return Napi::Boolean::New(info.Env(), r == 0);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("tryLock", Napi::Function::New(env, TryLock));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("watchExit", Napi::Function::New(env, WatchExit));

@@ -14,6 +14,8 @@ export interface NativeAddon {
   /** true once the process has exited; false after timeoutMs */
   pidfdWait(pidfd: number, timeoutMs: number): boolean;
   close(fd: number): void;
+  /** an exclusive flock(2) on fd without waiting: false when another process holds it */
+  tryLock(fd: number): boolean;
   /** a blocking unix stream socket connected to path, with send/receive timeouts */
   connectUnix(path: string, timeoutMs: number): number;
   /** posix_spawn of minicon-init in a new session, stdio as given, a socketpair end on its fd 3 */

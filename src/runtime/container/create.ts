@@ -26,7 +26,7 @@ import { Monitor, spawnMonitor, waitForExit } from './monitor';
 import { runHooks } from './hooks';
 import { hintFor } from './hints';
 import { validateId } from './id';
-import { ContainerRecord, makeStateDir, ociState, removeStateDir, stateDir, writeRecord } from './store';
+import { ContainerRecord, lockContainer, makeStateDir, ociState, removeStateDir, stateDir, writeRecord } from './store';
 import { Status } from './status';
 
 export interface CreateOptions {
@@ -57,6 +57,7 @@ export function create(opts: CreateOptions): Created {
   });
 
   makeStateDir(opts.root, opts.id);
+  const unlock = lockContainer(opts.root, opts.id);
   let monitor: Monitor | undefined;
   const record: ContainerRecord = {
     id: opts.id, bundle: opts.bundle, rootfs: spec.root!.path, created: new Date().toISOString(),
@@ -81,6 +82,8 @@ export function create(opts: CreateOptions): Created {
   } catch (e) {
     undo(opts.root, opts.id, record, monitor, cgroups);
     throw e;
+  } finally {
+    unlock();
   }
 }
 

@@ -7,9 +7,14 @@ import { waitForExit } from './monitor';
 import { runHooks } from './hooks';
 import { signalPid } from './kill';
 import { canDelete, Status } from './status';
-import { ociState, openContainer, removeStateDir } from './store';
+import { ociState, openContainer, readRecord, removeStateDir, withLock } from './store';
 
 export function remove(root: string, id: string, force = false, warn: (msg: string) => void = () => {}): void {
+  readRecord(root, id); // "does not exist" before any lock
+  withLock(root, id, () => removeLocked(root, id, force, warn));
+}
+
+function removeLocked(root: string, id: string, force: boolean, warn: (msg: string) => void): void {
   const { rec, cg, status: st } = openContainer(root, id);
   if (!canDelete(st) && !force) {
     throw new MiniconError(`cannot delete container "${id}": it is ${st}`, { hint: `stop it first (\`minicon kill ${id} KILL\`) or use \`minicon delete --force ${id}\`` });

@@ -5,7 +5,7 @@ import { MiniconError, kernelError } from '../errors';
 import { startTime } from '../../kernel/proc';
 import { native } from '../native';
 import { canKill } from './status';
-import { openContainer } from './store';
+import { openContainer, withLock } from './store';
 
 /** "KILL", "SIGKILL", "kill", "9" -> 9 */
 export function parseSignal(s: string): number {
@@ -21,6 +21,10 @@ export function parseSignal(s: string): number {
 }
 
 export function kill(root: string, id: string, signal: number, all = false): void {
+  withLock(root, id, () => killLocked(root, id, signal, all));
+}
+
+function killLocked(root: string, id: string, signal: number, all: boolean): void {
   const { rec, cg, status: st } = openContainer(root, id);
   if (!canKill(st)) throw new MiniconError(`cannot kill container "${id}": it is ${st}`);
   if (all) { cg.kill(signal); return; }

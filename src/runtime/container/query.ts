@@ -1,7 +1,7 @@
 // Read-only commands (`state`, `list`, `ps`) and the freezer (`pause`, `resume`).
 import { commandLine } from '../../kernel/proc';
 import { MiniconError } from '../errors';
-import { listIds, ociState, openContainer } from './store';
+import { listIds, ociState, openContainer, withLock } from './store';
 import { canPause, canResume, Status } from './status';
 
 export function stateOf(root: string, id: string) {
@@ -24,13 +24,17 @@ export function processes(root: string, id: string): { pid: number; args: string
 }
 
 export function pause(root: string, id: string): void {
-  const { cg, status } = openContainer(root, id);
-  if (!canPause(status)) throw new MiniconError(`cannot pause container "${id}": it is ${status}`);
-  cg.freeze();
+  withLock(root, id, () => {
+    const { cg, status } = openContainer(root, id);
+    if (!canPause(status)) throw new MiniconError(`cannot pause container "${id}": it is ${status}`);
+    cg.freeze();
+  });
 }
 
 export function resume(root: string, id: string): void {
-  const { cg, status } = openContainer(root, id);
-  if (!canResume(status)) throw new MiniconError(`cannot resume container "${id}": it is ${status}`);
-  cg.thaw();
+  withLock(root, id, () => {
+    const { cg, status } = openContainer(root, id);
+    if (!canResume(status)) throw new MiniconError(`cannot resume container "${id}": it is ${status}`);
+    cg.thaw();
+  });
 }

@@ -5,9 +5,13 @@ import type { Hooks } from '../spec/types';
 import { send } from './monitor-client';
 import { runHooks } from './hooks';
 import { canStart, Status } from './status';
-import { ContainerRecord, ociState, openContainer, stateDir } from './store';
+import { ContainerRecord, ociState, openContainer, stateDir, withLock } from './store';
 
 export function start(root: string, id: string, trace?: (line: string) => void): ContainerRecord {
+  return withLock(root, id, () => startLocked(root, id, trace));
+}
+
+function startLocked(root: string, id: string, trace?: (line: string) => void): ContainerRecord {
   const { rec, status: st } = openContainer(root, id);
   if (!canStart(st)) throw new MiniconError(`cannot start container "${id}": it is ${st}`, { hint: st === Status.Stopped ? `\`minicon delete ${id}\`, then create it again` : undefined });
   const ns = requestStart(root, id, rec.hooks)();

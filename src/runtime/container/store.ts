@@ -1,7 +1,7 @@
 // The runtime's state on disk: <root>/<id>/ holds state.json (written by the runtime, atomically),
 // ctl.sock (the monitor's, while the container lives), started and exit.json (the monitor's).
 // The status is derived from these and from the kernel, never trusted from a field alone.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { MiniconError, fromNodeError } from '../errors';
 import type { CgroupManager, Layout } from '../cgroups/manager';
@@ -10,6 +10,7 @@ import type { Hooks, OciState } from '../spec/types';
 import { isSameProcess } from '../../kernel/proc';
 import { Status } from './status';
 import { validateId } from './id';
+import { native } from '../native';
 
 export const OCI_VERSION = '1.0.2';
 
@@ -126,4 +127,35 @@ export function removeStateDir(root: string, id: string): void {
 
 export function listIds(root: string): string[] {
   try { return readdirSync(root).filter((n) => !n.startsWith('.')).sort(); } catch { return []; }
+}
+
+/**
+ * The container's lock: an flock on its state directory, held by create for its whole handshake
+ * and by start, kill, delete, pause and resume, so that two commands never change one container at
+ * once. Waits up to timeoutMs for another command to finish. Released by the returned function, or
+ * by the kernel when the process dies.
+ */
+export function lockContainer(root: string, id: string, timeoutMs = 10000): () => void {
+  validateId(id);
+  let fd: number;
+  try {
+    fd = openSync(stateDir(root, id), 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new MiniconError(`container "${id}" does not exist`, { hint: `\`minicon --root ${root} list\` shows the containers` });
+    throw fromNodeError(`open the state directory of ${id}`, e);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (!native().tryLock(fd)) {
+    if (Date.now() > deadline) {
+      closeSync(fd);
+      throw new MiniconError(`container "${id}" is busy: another minicon command is changing it`, { hint: 'wait for it to finish (a `create --step` holds it until the last step)' });
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  return () => closeSync(fd);
+}
+
+export function withLock<T>(root: string, id: string, fn: () => T): T {
+  const unlock = lockContainer(root, id);
+  try { return fn(); } finally { unlock(); }
 }
