@@ -1,5 +1,5 @@
 // Typed readers of /proc/<pid>: the kernel's own view, shared by the runtime, the engine and lab checks.
-import { readFileSync, readlinkSync } from 'fs';
+import { readFileSync } from 'fs';
 
 /** Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid it names one process for good. */
 export function startTime(pid: number): string | undefined {
@@ -30,20 +30,7 @@ export function isSameProcess(pid: number, recordedStartTime: string | undefined
   return recordedStartTime === undefined || startTime(pid) === recordedStartTime;
 }
 
-/** /proc/<pid>/status as key -> value ("NSpid" -> "1234\t1"). */
-export function readStatus(pid: number | 'self'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
-}
 
-/** The namespace link of a process, e.g. "pid:[4026531836]". */
-export function namespaceOf(pid: number | 'self', type: string): string | undefined {
-  try { return readlinkSync(`/proc/${pid}/ns/${type}`); } catch { return undefined; }
-}
 
 export function commandLine(pid: number): string[] {
   try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean); } catch { return []; }

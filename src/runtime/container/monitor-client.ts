@@ -43,5 +43,3 @@ export function send(stateDir: string, request: string, timeoutMs = 10000): Requ
     },
   };
 }
-
-export const ask = (stateDir: string, request: string, timeoutMs?: number) => send(stateDir, request, timeoutMs).reply();

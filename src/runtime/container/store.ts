@@ -60,7 +60,7 @@ export function readRecord(root: string, id: string): ContainerRecord {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (existsSync(stateDir(root, id))) return orphanRecord(root, id);
+      if (existsSync(stateDir(root, id))) return orphanRecord(id);
       throw new MiniconError(`container "${id}" does not exist`, { hint: `\`minicon --root ${root} list\` shows the containers` });
     }
     throw fromNodeError(`read ${path}`, e);
@@ -73,7 +73,7 @@ export function readRecord(root: string, id: string): ContainerRecord {
 }
 
 /** A state directory whose state.json was never written (the CLI died at once): only deletable. */
-function orphanRecord(root: string, id: string): ContainerRecord {
+function orphanRecord(id: string): ContainerRecord {
   return { id, bundle: '', rootfs: '', created: '', owner: '', phase: 'creating', cgroup: { layout: 'hybrid', paths: {} } };
 }
 
